@@ -1,0 +1,43 @@
+import type { APIGatewayAuthorizerResult, Statement } from 'aws-lambda';
+import type { Principal } from '../shared/keycloak/access-check';
+import { routesAllowed, type RouteRule } from '../shared/routes';
+
+/**
+ * The `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>` prefix of a method ARN, or undefined
+ * when `methodArn` is not a method ARN.
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html
+ */
+export function apiStagePrefix(methodArn: string): string | undefined {
+  const match = /^(arn:[^:]+:execute-api:[^:]+:[^:]+:[^/]+\/[^/]+)\//.exec(methodArn);
+  return match?.[1];
+}
+
+/**
+ * A policy that does not depend on which route triggered the authorizer: it allows every route of
+ * the service whose permissions the principal holds and nothing else, so API Gateway's authorizer
+ * cache (keyed by token, not by route) cannot leak access across routes. With no route allowed,
+ * it is an explicit Deny of the whole stage (403).
+ */
+export function buildPolicy(
+  principal: Principal,
+  routes: readonly RouteRule[],
+  prefix: string,
+): APIGatewayAuthorizerResult {
+  const allowed = routesAllowed(routes, principal.permissions);
+  const statement: Statement =
+    allowed.length > 0
+      ? { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowed.map((r) => `${prefix}/${r.method}${r.path}`) }
+      : { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${prefix}/*`] };
+  return {
+    principalId: principal.sub,
+    policyDocument: { Version: '2012-10-17', Statement: [statement] },
+    // API Gateway context values must be strings, numbers or booleans.
+    context: {
+      sub: principal.sub,
+      clientId: principal.clientId,
+      scope: principal.scope,
+      exp: principal.exp,
+      permissions: principal.permissions.join(' '),
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { parseBearer } from '../../shared/bearer';
+import { readCallerSettings, type Env } from '../../shared/config';
+import { createServiceCaller, expectSuccess, type ServiceCaller } from '../../shared/downstream';
+import { handleRequest } from '../../shared/handler';
+import { header, json } from '../../shared/http';
+import {
+  createClientCredentialsTokens,
+  createExchangedTokens,
+  type ClientCredentialsTokens,
+  type ExchangedTokens,
+} from '../../shared/keycloak/token-cache';
+import { createLogger, type Logger } from '../../shared/logger';
+import { principalFromContext } from '../../shared/request-principal';
+import { routeTable } from '../../shared/routes';
+import { createServiceRuntime, once, type RuntimeOverrides } from '../../shared/runtime';
+import type { Clock } from '../../shared/time';
+
+const [asUserRoute] = routeTable['service-a'];
+const [processRoute] = routeTable['service-b'];
+const SERVICE_B = 'service-b';
+
+/** The order A asks B to process (the original design's example). */
+export const DEMO_ORDER = { order_id: 9876, amount: 100 } as const;
+
+/** What A's handlers need; built once per container. */
+export interface ServiceADependencies {
+  ownTokens: ClientCredentialsTokens;
+  exchangedTokens: ExchangedTokens;
+  serviceB: ServiceCaller;
+  now: Clock;
+}
+
+/** Builds A's dependencies from the environment. */
+export function createServiceADependencies(env: Env, overrides: RuntimeOverrides & { now?: Clock } = {}): ServiceADependencies {
+  const settings = readCallerSettings(env, 'SERVICE_B_URL');
+  const { identity } = createServiceRuntime(settings, overrides);
+  const now = overrides.now ?? Date.now;
+  const skewSeconds = settings.tokenExpirySkewSeconds;
+  return {
+    now,
+    ownTokens: createClientCredentialsTokens({ identity, skewSeconds, now }),
+    exchangedTokens: createExchangedTokens({ identity, skewSeconds, maxEntries: settings.tokenCacheMaxEntries, now }),
+    serviceB: createServiceCaller({ service: SERVICE_B, baseUrl: settings.downstreamUrl, timeoutMs: settings.downstreamTimeoutMs, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) }),
+  };
+}
+
+/** A token source for B with a way to drop the token B refused. */
+interface TokenForB {
+  get(): Promise<string>;
+  invalidate(): void;
+}
+
+async function callB(serviceB: ServiceCaller, token: TokenForB, correlationId: string): Promise<unknown> {
+  let answer = await serviceB.post(processRoute.path, await token.get(), DEMO_ORDER, correlationId);
+  if (answer.status === 401) {
+    // B refused a token we cached (revoked, or Keycloak restarted): fetch a fresh one, once.
+    token.invalidate();
+    answer = await serviceB.post(processRoute.path, await token.get(), DEMO_ORDER, correlationId);
+  }
+  return expectSuccess(SERVICE_B, answer);
+}
+
+/**
+ * Service A. `GET /run-service-b`: calls B with A's own identity (client credentials).
+ * `GET /run-service-b/as-user` (behind authorizer-a): exchanges the user's token for one meant for B,
+ * so the user stays the subject while the audience narrows hop by hop.
+ */
+export function createServiceAHandler(dependencies: () => ServiceADependencies, logger: Logger = createLogger('service-a')) {
+  return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+    handleRequest(event, { logger }, async ({ correlationId }) => {
+      const { ownTokens, exchangedTokens, serviceB, now } = dependencies();
+      if (event.resource === asUserRoute.path) {
+        principalFromContext(event, asUserRoute, now);
+        const userToken = parseBearer(header(event, 'authorization'));
+        const forB = {
+          get: () => exchangedTokens.get(userToken, SERVICE_B),
+          invalidate: () => exchangedTokens.invalidate(userToken, SERVICE_B),
+        };
+        return json(200, await callB(serviceB, forB, correlationId));
+      }
+      return json(200, await callB(serviceB, ownTokens, correlationId));
+    });
+}
+
+/** Lambda entry point. */
+export const handler = createServiceAHandler(once(() => createServiceADependencies(process.env)));

@@ -1,0 +1,78 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { parseBearer } from '../../shared/bearer';
+import { readCallerSettings, type Env } from '../../shared/config';
+import { createServiceCaller, expectSuccess, type ServiceCaller } from '../../shared/downstream';
+import { BadRequestError } from '../../shared/errors';
+import { handleRequest } from '../../shared/handler';
+import { header, json, jsonBody } from '../../shared/http';
+import { createExchangedTokens, type ExchangedTokens } from '../../shared/keycloak/token-cache';
+import { createLogger, type Logger } from '../../shared/logger';
+import { principalFromContext } from '../../shared/request-principal';
+import { routeTable } from '../../shared/routes';
+import { createServiceRuntime, once, type RuntimeOverrides } from '../../shared/runtime';
+import type { Clock } from '../../shared/time';
+
+const [processRoute] = routeTable['service-b'];
+const [computeRoute] = routeTable['service-c'];
+const SERVICE_C = 'service-c';
+
+/** Validates B's request body: `{ order_id: string | integer, amount: positive number }`. */
+export function parseProcessRequest(body: Record<string, unknown>): { order_id: string; amount: number } {
+  const { order_id, amount } = body;
+  const orderId = typeof order_id === 'number' && Number.isSafeInteger(order_id) && order_id >= 0 ? String(order_id) : order_id;
+  if (typeof orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(orderId)) {
+    throw new BadRequestError('order_id', 'order_id must be a non-negative integer or 1-64 letters, digits, "-" or "_"');
+  }
+  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0 || amount > 1e9) {
+    throw new BadRequestError('amount', 'amount must be a number greater than 0 and at most 1e9');
+  }
+  return { order_id: orderId, amount };
+}
+
+/** What B's handler needs; built once per container. */
+export interface ServiceBDependencies {
+  exchangedTokens: ExchangedTokens;
+  serviceC: ServiceCaller;
+  now: Clock;
+}
+
+/** Builds B's dependencies from the environment. */
+export function createServiceBDependencies(env: Env, overrides: RuntimeOverrides & { now?: Clock } = {}): ServiceBDependencies {
+  const settings = readCallerSettings(env, 'SERVICE_C_URL');
+  const { identity } = createServiceRuntime(settings, overrides);
+  const now = overrides.now ?? Date.now;
+  return {
+    now,
+    exchangedTokens: createExchangedTokens({ identity, skewSeconds: settings.tokenExpirySkewSeconds, maxEntries: settings.tokenCacheMaxEntries, now }),
+    serviceC: createServiceCaller({ service: SERVICE_C, baseUrl: settings.downstreamUrl, timeoutMs: settings.downstreamTimeoutMs, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) }),
+  };
+}
+
+/**
+ * Service B, `POST /api/process`: validates the order, exchanges the token it received for one meant
+ * for C (RFC 8693), and calls C. A 401 from C drops the cached exchanged token and exchanges once more.
+ */
+export function createServiceBHandler(dependencies: () => ServiceBDependencies, logger: Logger = createLogger('service-b')) {
+  return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+    handleRequest(event, { logger, now: Date.now }, async ({ correlationId }) => {
+      const { exchangedTokens, serviceC, now } = dependencies();
+      const principal = principalFromContext(event, processRoute, now);
+      const order = parseProcessRequest(jsonBody(event));
+      const subjectToken = parseBearer(header(event, 'authorization'));
+      const callC = async () =>
+        serviceC.post(computeRoute.path, await exchangedTokens.get(subjectToken, SERVICE_C), { value: 10 }, correlationId);
+      let answer = await callC();
+      if (answer.status === 401) {
+        exchangedTokens.invalidate(subjectToken, SERVICE_C);
+        answer = await callC();
+      }
+      return json(200, {
+        service_b: `Order ${order.order_id} processed by Service B`,
+        service_c: expectSuccess(SERVICE_C, answer),
+        caller: { sub: principal.sub, azp: principal.clientId },
+      });
+    });
+}
+
+/** Lambda entry point. */
+export const handler = createServiceBHandler(once(() => createServiceBDependencies(process.env)));

@@ -1,0 +1,50 @@
+// @ts-check
+/**
+ * The stack's ports, URLs and paths: the defaults of DESIGN.md's command and port contract, each
+ * overridable by an environment variable. Scripts and integration tests read this one place.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** @param {string} name @param {string} fallback */
+const env = (name, fallback) => process.env[name] || fallback;
+
+/**
+ * Reads the stack configuration from the environment.
+ * @param {NodeJS.ProcessEnv} [source]
+ */
+export function stackConfig(source = process.env) {
+  const host = '127.0.0.1';
+  const keycloakPort = Number(source.KEYCLOAK_PORT || 8080);
+  const keycloakManagementPort = Number(source.KEYCLOAK_MANAGEMENT_PORT || 9000);
+  const secretsPort = Number(source.SECRETS_MANAGER_PORT || 4566);
+  const httpPort = Number(source.OFFLINE_HTTP_PORT || 3000);
+  const lambdaPort = Number(source.OFFLINE_LAMBDA_PORT || 3002);
+  const stage = source.STAGE || 'dev';
+  return {
+    host,
+    /** When set, an already running Keycloak is used and none is fetched or started. */
+    externalKeycloakUrl: source.KEYCLOAK_URL ? source.KEYCLOAK_URL.replace(/\/+$/, '') : undefined,
+    keycloakUrl: (source.KEYCLOAK_URL || `http://${host}:${keycloakPort}`).replace(/\/+$/, ''),
+    keycloakPort,
+    keycloakManagementPort,
+    keycloakVersion: env('KEYCLOAK_VERSION', '26.7.3'),
+    realm: source.KEYCLOAK_REALM || 'microservices',
+    adminUser: source.KEYCLOAK_ADMIN_USER || 'admin',
+    adminPassword: source.KEYCLOAK_ADMIN_PASSWORD || 'admin',
+    secretsPort,
+    secretsEndpoint: (source.AWS_ENDPOINT_URL_SECRETS_MANAGER || `http://${host}:${secretsPort}`).replace(/\/+$/, ''),
+    region: source.AWS_REGION || 'us-east-1',
+    stage,
+    httpPort,
+    lambdaPort,
+    apiUrl: `http://${host}:${httpPort}/${stage}`,
+    lambdaUrl: `http://${host}:${lambdaPort}`,
+    secretPrefix: source.SECRET_PREFIX || `keycloak-s2s/${stage}`,
+    stateDir: path.join(projectRoot, '.stack'),
+    cacheDir: path.join(projectRoot, 'keycloak', '.cache'),
+    realmFile: path.join(projectRoot, 'keycloak', 'realm-microservices.json'),
+  };
+}

@@ -1,0 +1,52 @@
+// @ts-check
+/** Starts and stops `serverless offline` (API Gateway + Lambda emulation) for the stack. */
+import path from 'node:path';
+import { projectRoot } from './config.mjs';
+import { assertPortFree, isPortOpen, startDetached, stopService, waitFor } from './proc.mjs';
+import { emulatorEnv } from './secrets.mjs';
+
+/**
+ * The environment serverless offline runs in: the stack's URLs, the emulator's dummy AWS
+ * credentials (serverless-offline copies every AWS_* variable into the functions), and no telemetry.
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ */
+export function offlineEnv(config) {
+  return {
+    ...process.env,
+    ...emulatorEnv(config),
+    KEYCLOAK_URL: config.keycloakUrl,
+    KEYCLOAK_REALM: config.realm,
+    OFFLINE_HTTP_PORT: String(config.httpPort),
+    OFFLINE_LAMBDA_PORT: String(config.lambdaPort),
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    SERVERLESS_PLATFORM_STAGE: 'offline',
+  };
+}
+
+/**
+ * Starts serverless offline detached and waits until both its HTTP and Lambda ports answer.
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ */
+export async function startOffline(config) {
+  await assertPortFree('serverless offline (HTTP)', config.host, config.httpPort);
+  await assertPortFree('serverless offline (Lambda)', config.host, config.lambdaPort);
+  const service = startDetached({
+    name: 'offline',
+    command: process.execPath,
+    args: [path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', config.stage],
+    env: offlineEnv(config),
+    cwd: projectRoot,
+    stateDir: config.stateDir,
+  });
+  await waitFor(
+    'serverless offline',
+    async () => (await isPortOpen(config.host, config.httpPort)) && isPortOpen(config.host, config.lambdaPort),
+    { timeoutMs: 120_000, isDead: service.exited },
+  );
+}
+
+/** @param {ReturnType<typeof import('./config.mjs').stackConfig>} config */
+export function stopOffline(config) {
+  return stopService('offline', config.stateDir);
+}

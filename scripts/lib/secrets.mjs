@@ -1,0 +1,113 @@
+// @ts-check
+/**
+ * Starts the Secrets Manager emulator (moto_server) and seeds the dev client secrets from the realm
+ * file, through the real AWS SDK v3 client.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { StackError, assertPortFree, isPortOpen, startDetached, stopService, waitFor } from './proc.mjs';
+
+/** Services whose client secrets the functions read (C makes no Keycloak call of its own). */
+export const SERVICES_WITH_SECRETS = ['service-a', 'service-b', 'service-c'];
+
+/**
+ * Credentials the SDK needs to sign requests to the emulator; dummy values, never real ones.
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ */
+export function emulatorEnv(config) {
+  return {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: config.secretsEndpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: config.region,
+  };
+}
+
+/** @param {ReturnType<typeof import('./config.mjs').stackConfig>} config */
+export function secretsClient(config) {
+  return new SecretsManagerClient({
+    region: config.region,
+    endpoint: config.secretsEndpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+}
+
+/**
+ * Starts moto_server on loopback.
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ */
+export async function startSecretsEmulator(config) {
+  try {
+    execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
+  } catch {
+    throw new StackError(
+      'The Secrets Manager emulator `moto_server` was not found: install it with `pip install "moto[server]"`.',
+    );
+  }
+  await assertPortFree('the Secrets Manager emulator', config.host, config.secretsPort);
+  const service = startDetached({
+    name: 'moto',
+    command: 'moto_server',
+    args: ['-H', config.host, '-p', String(config.secretsPort)],
+    stateDir: config.stateDir,
+  });
+  await waitFor('Secrets Manager emulator', () => isPortOpen(config.host, config.secretsPort), {
+    timeoutMs: 30_000,
+    isDead: service.exited,
+  });
+}
+
+/** @param {ReturnType<typeof import('./config.mjs').stackConfig>} config */
+export function stopSecretsEmulator(config) {
+  return stopService('moto', config.stateDir);
+}
+
+/**
+ * The dev client secrets of the realm file, as the functions expect them in Secrets Manager.
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ * @returns {{ secretId: string, value: { client_id: string, client_secret: string } }[]}
+ */
+export function devSecrets(config) {
+  const realm = JSON.parse(readFileSync(config.realmFile, 'utf8'));
+  return SERVICES_WITH_SECRETS.map((clientId) => {
+    const client = realm.clients.find((/** @type {{ clientId: string }} */ c) => c.clientId === clientId);
+    if (!client?.secret) throw new StackError(`The realm file has no client "${clientId}" with a secret.`);
+    return { secretId: `${config.secretPrefix}/${clientId}`, value: { client_id: clientId, client_secret: client.secret } };
+  });
+}
+
+/**
+ * Creates (or overwrites) the dev secrets in the emulator.
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ */
+export async function seedSecrets(config) {
+  const client = secretsClient(config);
+  try {
+    for (const { secretId, value } of devSecrets(config)) {
+      await putSecret(client, secretId, JSON.stringify(value));
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Creates a secret, or sets a new value when it exists.
+ * @param {SecretsManagerClient} client
+ * @param {string} secretId
+ * @param {string} secretString
+ */
+export async function putSecret(client, secretId, secretString) {
+  try {
+    await client.send(new CreateSecretCommand({ Name: secretId, SecretString: secretString }));
+  } catch (error) {
+    if (!(error instanceof ResourceExistsException)) throw error;
+    await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString }));
+  }
+}

@@ -1,0 +1,126 @@
+import { ConfigError } from './errors';
+import { routeTable, type ServiceName } from './routes';
+
+/** Environment variables as Lambda passes them. */
+export type Env = Record<string, string | undefined>;
+
+/** Keycloak connection settings shared by every function. */
+export interface KeycloakSettings {
+  /** `KEYCLOAK_URL`: base URL, one pinned host (Keycloak's `iss` follows it). */
+  baseUrl: string;
+  /** `KEYCLOAK_REALM` (default `microservices`). */
+  realm: string;
+  /** `KEYCLOAK_TIMEOUT_MS` (default 3000): timeout of each Keycloak call. */
+  timeoutMs: number;
+}
+
+/** Settings of a function that authenticates to Keycloak as one service. */
+export interface ServiceSettings {
+  /** `SERVICE_NAME`: the service in the route table (`service-a`, `service-b`, `service-c`). */
+  service: ServiceName;
+  /** `KEYCLOAK_CLIENT_ID` (default: the service name): the service's Keycloak client, and the audience it accepts. */
+  clientId: string;
+  /** `CLIENT_SECRET_ID`: Secrets Manager id of `{"client_id","client_secret"}`. */
+  secretId: string;
+  /** `SECRETS_CACHE_TTL_SECONDS` (default 300): how long a fetched secret is reused. */
+  secretsMaxAgeSeconds: number;
+  /** `SECRETS_TIMEOUT_MS` (default 3000): timeout of each Secrets Manager call. */
+  secretsTimeoutMs: number;
+  keycloak: KeycloakSettings;
+}
+
+/** Settings of the TOKEN authorizer, deployed once per protected service. */
+export interface AuthorizerSettings extends ServiceSettings {
+  /** `INTROSPECTION_CACHE_TTL_SECONDS` (default 60): upper bound on how long a revoked token may still pass. */
+  introspectionCacheTtlSeconds: number;
+  /** `INTROSPECTION_CACHE_MAX_ENTRIES` (default 10000). */
+  introspectionCacheMaxEntries: number;
+}
+
+/** Settings of a service handler that calls another service. */
+export interface CallerSettings extends ServiceSettings {
+  /** Base URL of the downstream service (`SERVICE_B_URL` for A, `SERVICE_C_URL` for B). */
+  downstreamUrl: string;
+  /** `DOWNSTREAM_TIMEOUT_MS` (default 5000): timeout of the call to the downstream service. */
+  downstreamTimeoutMs: number;
+  /** `TOKEN_EXPIRY_SKEW_SECONDS` (default 30): a cached token is renewed this long before it expires. */
+  tokenExpirySkewSeconds: number;
+  /** `TOKEN_CACHE_MAX_ENTRIES` (default 1000): bound of the exchanged-token cache. */
+  tokenCacheMaxEntries: number;
+}
+
+/** Reads variables and names the missing or malformed one when it fails. */
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback?: string): string {
+    const value = this.env[name]?.trim() || fallback;
+    if (value === undefined) throw new ConfigError(`Environment variable ${name} is required`);
+    return value;
+  }
+
+  positiveInt(name: string, fallback: number): number {
+    const raw = this.env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`Environment variable ${name} must be a positive integer`);
+    return value;
+  }
+
+  url(name: string): string {
+    const value = this.string(name);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError(`Environment variable ${name} must be an absolute URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`Environment variable ${name} must be an http(s) URL`);
+    return value.replace(/\/+$/, '');
+  }
+}
+
+function keycloakSettings(read: EnvReader): KeycloakSettings {
+  return {
+    baseUrl: read.url('KEYCLOAK_URL'),
+    realm: read.string('KEYCLOAK_REALM', 'microservices'),
+    timeoutMs: read.positiveInt('KEYCLOAK_TIMEOUT_MS', 3000),
+  };
+}
+
+function serviceSettings(read: EnvReader): ServiceSettings {
+  const service = read.string('SERVICE_NAME');
+  if (!(service in routeTable)) {
+    throw new ConfigError(`Environment variable SERVICE_NAME must be one of ${Object.keys(routeTable).join(', ')}`);
+  }
+  return {
+    service: service as ServiceName,
+    clientId: read.string('KEYCLOAK_CLIENT_ID', service),
+    secretId: read.string('CLIENT_SECRET_ID'),
+    secretsMaxAgeSeconds: read.positiveInt('SECRETS_CACHE_TTL_SECONDS', 300),
+    secretsTimeoutMs: read.positiveInt('SECRETS_TIMEOUT_MS', 3000),
+    keycloak: keycloakSettings(read),
+  };
+}
+
+/** Reads the authorizer's settings. */
+export function readAuthorizerSettings(env: Env): AuthorizerSettings {
+  const read = new EnvReader(env);
+  return {
+    ...serviceSettings(read),
+    introspectionCacheTtlSeconds: read.positiveInt('INTROSPECTION_CACHE_TTL_SECONDS', 60),
+    introspectionCacheMaxEntries: read.positiveInt('INTROSPECTION_CACHE_MAX_ENTRIES', 10_000),
+  };
+}
+
+/** Reads the settings of a service handler that calls `downstreamVariable`'s service. */
+export function readCallerSettings(env: Env, downstreamVariable: 'SERVICE_B_URL' | 'SERVICE_C_URL'): CallerSettings {
+  const read = new EnvReader(env);
+  return {
+    ...serviceSettings(read),
+    downstreamUrl: read.url(downstreamVariable),
+    downstreamTimeoutMs: read.positiveInt('DOWNSTREAM_TIMEOUT_MS', 5000),
+    tokenExpirySkewSeconds: read.positiveInt('TOKEN_EXPIRY_SKEW_SECONDS', 30),
+    tokenCacheMaxEntries: read.positiveInt('TOKEN_CACHE_MAX_ENTRIES', 1000),
+  };
+}

@@ -1,0 +1,53 @@
+import {
+  ClientAuthenticationError,
+  KeycloakProtocolError,
+  TokenExchangeDeniedError,
+} from '../errors';
+import type { KeycloakAnswer } from './transport';
+
+/** RFC 8693 identifiers. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+/** A successful token-endpoint answer; wire names kept as in RFC 6749 / RFC 8693. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number | undefined;
+  scope: string | undefined;
+  issued_token_type: string | undefined;
+}
+
+/**
+ * Judges a token-endpoint answer: the token on 200, a typed error otherwise.
+ * `401 invalid_client|unauthorized_client` means our own credentials were refused (Keycloak uses both
+ * words); during a token exchange any other 4xx is Keycloak refusing the exchange itself.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export function parseTokenResponse({ status, body }: KeycloakAnswer, grant: 'client_credentials' | 'token_exchange'): TokenResponse {
+  if (status === 200) {
+    const { access_token, token_type, expires_in, scope, issued_token_type } = body;
+    if (typeof access_token !== 'string' || access_token.length === 0) {
+      throw new KeycloakProtocolError('Token endpoint answered 200 without an access_token');
+    }
+    if (typeof token_type !== 'string' || token_type.toLowerCase() !== 'bearer') {
+      throw new KeycloakProtocolError('Token endpoint answered a token_type other than Bearer');
+    }
+    return {
+      access_token,
+      token_type,
+      expires_in: typeof expires_in === 'number' ? expires_in : undefined,
+      scope: typeof scope === 'string' ? scope : undefined,
+      issued_token_type: typeof issued_token_type === 'string' ? issued_token_type : undefined,
+    };
+  }
+  const error = typeof body.error === 'string' ? body.error : undefined;
+  const description = typeof body.error_description === 'string' ? body.error_description : undefined;
+  if (status === 401 && (error === 'invalid_client' || error === 'unauthorized_client')) {
+    throw new ClientAuthenticationError(`Keycloak refused the client credentials (${error})`);
+  }
+  if (grant === 'token_exchange' && error && status >= 400 && status < 500) {
+    throw new TokenExchangeDeniedError(error, description);
+  }
+  throw new KeycloakProtocolError(`Token endpoint answered HTTP ${status}${error ? ` ${error}` : ''}`);
+}
