@@ -153,6 +153,8 @@ export async function startKeycloak(config, progress = () => {}) {
       // One pinned base URL: `iss` follows the request host in dev mode otherwise.
       `--hostname=${config.keycloakUrl}`,
       '--health-enabled=true',
+      // Per-endpoint request counts on the management port: tests and benchmarks count round-trips there.
+      '--metrics-enabled=true',
       // A fresh in-memory database on every start: tests and demos begin from the realm file.
       '--db=dev-mem',
       '--import-realm',

@@ -1,0 +1,40 @@
+import type { Logger } from '../../../shared/logger';
+
+/** One line the code under test logged. */
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  attributes: Record<string, unknown>;
+  /** The persistent keys (appendKeys) in force when the line was written. */
+  keys: Record<string, unknown>;
+}
+
+/** A logger that records instead of writing, plus what it recorded. */
+export interface FakeLogger {
+  logger: Logger;
+  lines: LogLine[];
+  /** Every line serialised, to assert that nothing secret was logged. */
+  text(): string;
+}
+
+/** A recording stand-in for the Powertools Logger (the methods the handlers use). */
+export function createFakeLogger(): FakeLogger {
+  const lines: LogLine[] = [];
+  let keys: Record<string, unknown> = {};
+  const write = (level: LogLine['level']) => (message: string, attributes: Record<string, unknown> = {}) => {
+    lines.push({ level, message, attributes, keys: { ...keys } });
+  };
+  const fake = {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    appendKeys(more: Record<string, unknown>) {
+      keys = { ...keys, ...more };
+    },
+    resetKeys() {
+      keys = {};
+    },
+  };
+  return { logger: fake as unknown as Logger, lines, text: () => JSON.stringify(lines) };
+}
