@@ -2,7 +2,9 @@ import { ExpiringCache } from '../shared/cache';
 import { AuthError, TokenRejectedError, type TokenRejectionCode } from '../shared/errors';
 import { sha256 } from '../shared/hash';
 import { acceptIntrospection, type Principal } from '../shared/keycloak/access-check';
+import type { JwtCheck } from '../shared/keycloak/jwt-check';
 import type { ServiceIdentity } from '../shared/keycloak/service-identity';
+import type { AuthMode } from '../shared/config';
 import { epochSeconds, type Clock } from '../shared/time';
 
 /** How long a rejected token's verdict is remembered, in seconds: short, so a fixed Keycloak heals fast. */
@@ -13,6 +15,10 @@ type Verdict = { principal: Principal } | { rejected: TokenRejectionCode; messag
 /** Options of {@link createTokenAuthority}. */
 export interface TokenAuthorityOptions {
   identity: ServiceIdentity;
+  /** `jwt+introspection`: local check, then introspection decides; `jwt`: local only; `introspection`: Keycloak only. */
+  mode: AuthMode;
+  /** The local JWT check; required unless `mode` is `introspection`. */
+  jwtCheck?: JwtCheck;
   /** Expected `iss`. */
   issuer: string;
   /** Upper bound of a cached positive verdict, seconds: the revocation delay. */
@@ -30,19 +36,32 @@ export interface TokenAuthority {
 }
 
 /**
- * Introspects tokens with the protected service's own credentials (Keycloak ≥ 26.6.2 answers
- * `active:false` to any client not in `aud`) and caches verdicts by `sha256(token)`: positive ones for
- * `min(cap, exp − now)`, negative ones briefly; concurrent lookups of one token share one call.
- * Keycloak failures are never cached.
+ * Decides on tokens and caches verdicts by `sha256(token)`: positive ones for `min(cap, exp − now)`,
+ * Keycloak's negative ones briefly; concurrent lookups of one token share one call. Keycloak failures
+ * are never cached, and neither are local JWT rejections (they cost no call, and caching a flood of
+ * forgeries would evict good entries).
+ *
+ * Introspection runs with the protected service's own credentials: Keycloak ≥ 26.6.2 answers
+ * `active:false` to any client not in the token's `aud`. The local JWT check refuses forged, expired
+ * and misdirected tokens without a Keycloak call; introspection still decides revocation.
  */
 export function createTokenAuthority({
   identity,
+  mode,
+  jwtCheck,
   issuer,
   cacheTtlSeconds,
   cacheMaxEntries,
   now = Date.now,
 }: TokenAuthorityOptions): TokenAuthority {
+  if (mode !== 'introspection' && !jwtCheck) throw new Error(`AUTH_MODE ${mode} needs a JWT check`);
   const verdicts = new ExpiringCache<Verdict>({ maxEntries: cacheMaxEntries, now });
+
+  async function decide(token: string): Promise<Verdict> {
+    if (mode === 'introspection') return introspect(token);
+    const principal = await jwtCheck!(token);
+    return mode === 'jwt' ? { principal } : introspect(token);
+  }
 
   async function introspect(token: string): Promise<Verdict> {
     const result = await identity.introspect(token);
@@ -61,7 +80,7 @@ export function createTokenAuthority({
 
   return {
     async authorize(token) {
-      const verdict = await verdicts.getOrLoad(sha256(token), () => introspect(token), ttlMs);
+      const verdict = await verdicts.getOrLoad(sha256(token), () => decide(token), ttlMs);
       if ('rejected' in verdict) throw new TokenRejectedError(verdict.rejected, verdict.message);
       // A cached verdict may outlive the token by a few ms; never hand out an expired principal.
       if (verdict.principal.exp <= epochSeconds(now)) throw new TokenRejectedError('TOKEN_EXPIRED', 'Token has expired');

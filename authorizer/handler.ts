@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../shared/logger';
 import { routeTable } from '../shared/routes';
 import { createServiceRuntime, once, type RuntimeOverrides } from '../shared/runtime';
 import type { Clock } from '../shared/time';
+import { createJwtCheck } from '../shared/keycloak/jwt-check';
 import { createTokenAuthority, isTokenRejection, type TokenAuthority } from './authorize';
 import { apiStagePrefix, buildPolicy } from './policy';
 
@@ -23,12 +24,28 @@ export function createAuthorizerDependencies(env: Record<string, string | undefi
   const settings = readAuthorizerSettings(env);
   const { keycloak, identity } = createServiceRuntime(settings, overrides);
   const now = overrides.now ?? Date.now;
+  const jwtCheck =
+    settings.mode === 'introspection'
+      ? undefined
+      : createJwtCheck({
+          jwksUri: keycloak.jwksUri,
+          issuer: keycloak.issuer,
+          audience: settings.clientId,
+          clockToleranceSeconds: settings.clockToleranceSeconds,
+          jwksCooldownMs: settings.jwksCooldownSeconds * 1000,
+          timeoutMs: settings.keycloak.timeoutMs,
+          now,
+          ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+          onJwksFetch: () => overrides.onKeycloakRoundTrip?.('jwks'),
+        });
   return {
     settings,
     now,
     logger: createLogger(`authorizer-${settings.service}`),
     authority: createTokenAuthority({
       identity,
+      mode: settings.mode,
+      ...(jwtCheck ? { jwtCheck } : {}),
       issuer: keycloak.issuer,
       cacheTtlSeconds: settings.introspectionCacheTtlSeconds,
       cacheMaxEntries: settings.introspectionCacheMaxEntries,

@@ -8,6 +8,9 @@ import { stackConfig } from './lib/config.mjs';
 import { StackError } from './lib/proc.mjs';
 import { stackDown, stackUp } from './lib/stack.mjs';
 
+// A stack started for tests uses a short verdict-cache cap, so the revocation test waits seconds, not a
+// minute. A stack that is already up keeps its own cap (recorded in .stack/stack.json).
+process.env.INTROSPECTION_CACHE_TTL_SECONDS ||= '5';
 const config = stackConfig();
 const [command, ...args] = process.argv.slice(2);
 if (!command) {

@@ -29,8 +29,18 @@ export interface ServiceSettings {
   keycloak: KeycloakSettings;
 }
 
+/** How the authorizer validates a token; see README "Authorizer". */
+export type AuthMode = 'introspection' | 'jwt' | 'jwt+introspection';
+const AUTH_MODES: readonly AuthMode[] = ['introspection', 'jwt', 'jwt+introspection'];
+
 /** Settings of the TOKEN authorizer, deployed once per protected service. */
 export interface AuthorizerSettings extends ServiceSettings {
+  /** `AUTH_MODE` (default `jwt+introspection`): local JWT check, introspection, or the first then the second. */
+  mode: AuthMode;
+  /** `JWT_CLOCK_TOLERANCE_SECONDS` (default 5): leeway for `exp` / `nbf` in the local check. */
+  clockToleranceSeconds: number;
+  /** `JWKS_COOLDOWN_SECONDS` (default 30): least time between JWKS refetches caused by an unknown `kid`. */
+  jwksCooldownSeconds: number;
   /** `INTROSPECTION_CACHE_TTL_SECONDS` (default 60): upper bound on how long a revoked token may still pass. */
   introspectionCacheTtlSeconds: number;
   /** `INTROSPECTION_CACHE_MAX_ENTRIES` (default 10000). */
@@ -59,11 +69,12 @@ class EnvReader {
     return value;
   }
 
-  positiveInt(name: string, fallback: number): number {
+  /** An integer of at least `min` (default 1), or `fallback` when unset. */
+  integer(name: string, fallback: number, min = 1): number {
     const raw = this.env[name]?.trim();
     if (!raw) return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`Environment variable ${name} must be a positive integer`);
+    if (!Number.isInteger(value) || value < min) throw new ConfigError(`Environment variable ${name} must be an integer of at least ${min}`);
     return value;
   }
 
@@ -84,7 +95,7 @@ function keycloakSettings(read: EnvReader): KeycloakSettings {
   return {
     baseUrl: read.url('KEYCLOAK_URL'),
     realm: read.string('KEYCLOAK_REALM', 'microservices'),
-    timeoutMs: read.positiveInt('KEYCLOAK_TIMEOUT_MS', 3000),
+    timeoutMs: read.integer('KEYCLOAK_TIMEOUT_MS', 3000),
   };
 }
 
@@ -97,8 +108,8 @@ function serviceSettings(read: EnvReader): ServiceSettings {
     service: service as ServiceName,
     clientId: read.string('KEYCLOAK_CLIENT_ID', service),
     secretId: read.string('CLIENT_SECRET_ID'),
-    secretsMaxAgeSeconds: read.positiveInt('SECRETS_CACHE_TTL_SECONDS', 300),
-    secretsTimeoutMs: read.positiveInt('SECRETS_TIMEOUT_MS', 3000),
+    secretsMaxAgeSeconds: read.integer('SECRETS_CACHE_TTL_SECONDS', 300),
+    secretsTimeoutMs: read.integer('SECRETS_TIMEOUT_MS', 3000),
     keycloak: keycloakSettings(read),
   };
 }
@@ -106,10 +117,15 @@ function serviceSettings(read: EnvReader): ServiceSettings {
 /** Reads the authorizer's settings. */
 export function readAuthorizerSettings(env: Env): AuthorizerSettings {
   const read = new EnvReader(env);
+  const mode = read.string('AUTH_MODE', 'jwt+introspection') as AuthMode;
+  if (!AUTH_MODES.includes(mode)) throw new ConfigError(`Environment variable AUTH_MODE must be one of ${AUTH_MODES.join(', ')}`);
   return {
     ...serviceSettings(read),
-    introspectionCacheTtlSeconds: read.positiveInt('INTROSPECTION_CACHE_TTL_SECONDS', 60),
-    introspectionCacheMaxEntries: read.positiveInt('INTROSPECTION_CACHE_MAX_ENTRIES', 10_000),
+    mode,
+    clockToleranceSeconds: read.integer('JWT_CLOCK_TOLERANCE_SECONDS', 5, 0),
+    jwksCooldownSeconds: read.integer('JWKS_COOLDOWN_SECONDS', 30),
+    introspectionCacheTtlSeconds: read.integer('INTROSPECTION_CACHE_TTL_SECONDS', 60),
+    introspectionCacheMaxEntries: read.integer('INTROSPECTION_CACHE_MAX_ENTRIES', 10_000),
   };
 }
 
@@ -119,8 +135,8 @@ export function readCallerSettings(env: Env, downstreamVariable: 'SERVICE_B_URL'
   return {
     ...serviceSettings(read),
     downstreamUrl: read.url(downstreamVariable),
-    downstreamTimeoutMs: read.positiveInt('DOWNSTREAM_TIMEOUT_MS', 5000),
-    tokenExpirySkewSeconds: read.positiveInt('TOKEN_EXPIRY_SKEW_SECONDS', 30),
-    tokenCacheMaxEntries: read.positiveInt('TOKEN_CACHE_MAX_ENTRIES', 1000),
+    downstreamTimeoutMs: read.integer('DOWNSTREAM_TIMEOUT_MS', 5000),
+    tokenExpirySkewSeconds: read.integer('TOKEN_EXPIRY_SKEW_SECONDS', 30),
+    tokenCacheMaxEntries: read.integer('TOKEN_CACHE_MAX_ENTRIES', 1000),
   };
 }

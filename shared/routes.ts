@@ -13,7 +13,10 @@ export interface RouteRule {
 
 export const routeTable = {
   'service-a': [{ method: 'GET', path: '/run-service-b/as-user', permissions: ['orders.read'] }],
-  'service-b': [{ method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'] }],
+  'service-b': [
+    { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'] },
+    { method: 'POST', path: '/api/inventory/adjust', permissions: ['inventory.adjust'] },
+  ],
   'service-c': [{ method: 'POST', path: '/api/compute', permissions: ['analytics.run'] }],
 } as const satisfies Record<string, readonly RouteRule[]>;
 

@@ -12,7 +12,7 @@ import { routeTable } from '../../shared/routes';
 import { createServiceRuntime, once, type RuntimeOverrides } from '../../shared/runtime';
 import type { Clock } from '../../shared/time';
 
-const [processRoute] = routeTable['service-b'];
+const [processRoute, adjustRoute] = routeTable['service-b'];
 const [computeRoute] = routeTable['service-c'];
 const SERVICE_C = 'service-c';
 
@@ -27,6 +27,18 @@ export function parseProcessRequest(body: Record<string, unknown>): { order_id: 
     throw new BadRequestError('amount', 'amount must be a number greater than 0 and at most 1e9');
   }
   return { order_id: orderId, amount };
+}
+
+/** Validates an inventory adjustment: `{ sku: string, delta: non-zero integer }`. */
+export function parseAdjustRequest(body: Record<string, unknown>): { sku: string; delta: number } {
+  const { sku, delta } = body;
+  if (typeof sku !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(sku)) {
+    throw new BadRequestError('sku', 'sku must be 1-64 letters, digits, "-" or "_"');
+  }
+  if (typeof delta !== 'number' || !Number.isSafeInteger(delta) || delta === 0 || Math.abs(delta) > 1e6) {
+    throw new BadRequestError('delta', 'delta must be a non-zero integer between -1e6 and 1e6');
+  }
+  return { sku, delta };
 }
 
 /** What B's handler needs; built once per container. */
@@ -49,13 +61,19 @@ export function createServiceBDependencies(env: Env, overrides: RuntimeOverrides
 }
 
 /**
- * Service B, `POST /api/process`: validates the order, exchanges the token it received for one meant
- * for C (RFC 8693), and calls C. A 401 from C drops the cached exchanged token and exchanges once more.
+ * Service B. `POST /api/process`: validates the order, exchanges the token it received for one meant
+ * for C (RFC 8693), and calls C; a 401 from C drops the cached exchanged token and exchanges once more.
+ * `POST /api/inventory/adjust`: a route of its own permission (`inventory.adjust`), served by B alone.
  */
 export function createServiceBHandler(dependencies: () => ServiceBDependencies, logger: Logger = createLogger('service-b')) {
   return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     handleRequest(event, { logger, now: Date.now }, async ({ correlationId }) => {
       const { exchangedTokens, serviceC, now } = dependencies();
+      if (event.resource === adjustRoute.path) {
+        const principal = principalFromContext(event, adjustRoute, now);
+        const adjustment = parseAdjustRequest(jsonBody(event));
+        return json(200, { adjusted: adjustment, caller: { sub: principal.sub, azp: principal.clientId } });
+      }
       const principal = principalFromContext(event, processRoute, now);
       const order = parseProcessRequest(jsonBody(event));
       const subjectToken = parseBearer(header(event, 'authorization'));

@@ -38,6 +38,8 @@ export function stackConfig(source = process.env) {
     secretsEndpoint: (source.AWS_ENDPOINT_URL_SECRETS_MANAGER || `http://${host}:${secretsPort}`).replace(/\/+$/, ''),
     region: source.AWS_REGION || 'us-east-1',
     stage,
+    /** The authorizers' verdict-cache cap: how long a revoked token may still pass. */
+    introspectionCacheTtlSeconds: Number(source.INTROSPECTION_CACHE_TTL_SECONDS || 60),
     httpPort,
     lambdaPort,
     apiUrl: `http://${host}:${httpPort}/${stage}`,

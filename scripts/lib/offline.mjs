@@ -16,6 +16,7 @@ export function offlineEnv(config) {
     ...emulatorEnv(config),
     KEYCLOAK_URL: config.keycloakUrl,
     KEYCLOAK_REALM: config.realm,
+    INTROSPECTION_CACHE_TTL_SECONDS: String(config.introspectionCacheTtlSeconds),
     OFFLINE_HTTP_PORT: String(config.httpPort),
     OFFLINE_LAMBDA_PORT: String(config.lambdaPort),
     SLS_TELEMETRY_DISABLED: '1',

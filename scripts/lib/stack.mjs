@@ -51,7 +51,11 @@ export async function stackUp(config, progress) {
     progress('serverless offline: bundling and starting the functions…');
     await startOffline(config);
     progress(`serverless offline: ready at ${config.apiUrl}`);
-    writeFileSync(markerFile(config), JSON.stringify({ startedAt: new Date().toISOString(), apiUrl: config.apiUrl }));
+    writeFileSync(markerFile(config), JSON.stringify({
+        startedAt: new Date().toISOString(),
+        apiUrl: config.apiUrl,
+        introspectionCacheTtlSeconds: config.introspectionCacheTtlSeconds,
+      }));
     return true;
   } catch (error) {
     await stackDown(config);

@@ -22,7 +22,7 @@ export interface KeycloakClientOptions {
 }
 
 /** The kinds of Keycloak round-trip, the cost this kit minimises. */
-export type KeycloakCallKind = 'token' | 'introspect' | 'exchange';
+export type KeycloakCallKind = 'token' | 'introspect' | 'exchange' | 'jwks';
 
 /** The Keycloak protocol calls of this kit, shared by A, B, C and the authorizer. */
 export interface KeycloakClient {

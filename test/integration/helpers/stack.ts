@@ -112,3 +112,64 @@ export async function keycloakCalls(): Promise<{ token: number; introspect: numb
       .reduce((total, line) => total + Number(line.trim().split(' ').pop()), 0);
   return { token: sum('/token'), introspect: sum('/token/introspect'), certs: sum('/certs') };
 }
+
+/** Settings of the running stack as `stack:up` recorded them (e.g. the authorizers' cache cap). */
+export function runningStack(): { introspectionCacheTtlSeconds: number } {
+  const recorded = JSON.parse(readFileSync(`${stack.stateDir}/stack.json`, 'utf8')) as { introspectionCacheTtlSeconds?: number };
+  return { introspectionCacheTtlSeconds: recorded.introspectionCacheTtlSeconds ?? 60 };
+}
+
+/** Revokes an access token at Keycloak (RFC 7009), authenticated as the client it was issued to. */
+export async function revoke(token: string, clientId: string): Promise<void> {
+  const response = await fetch(`${issuer}/protocol/openid-connect/revoke`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${devSecret(clientId)}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+  });
+  if (!response.ok) throw new Error(`revocation failed: ${response.status}`);
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Keycloak round-trips that happen while `action` runs. */
+export async function keycloakCallsDuring(action: () => Promise<unknown>): Promise<{ token: number; introspect: number; certs: number }> {
+  const before = await keycloakCalls();
+  await action();
+  const after = await keycloakCalls();
+  return { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs };
+}
+
+/** A token of Keycloak's bootstrap admin (dev only), for changing the realm during a test. */
+async function adminToken(): Promise<string> {
+  const response = await fetch(`${stack.keycloakUrl}/realms/master/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: stack.adminUser, password: stack.adminPassword }),
+  });
+  if (!response.ok) throw new Error(`admin login failed: ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Calls Keycloak's admin REST API of the stack's realm. */
+export async function keycloakAdmin(method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${stack.keycloakUrl}/admin/realms/${stack.realm}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!response.ok) throw new Error(`admin ${method} ${path} failed: ${response.status} ${await response.text()}`);
+  const text = await response.text();
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** Sets a client's secret in Keycloak to `secret`. */
+export async function setClientSecretInKeycloak(clientId: string, secret: string): Promise<void> {
+  const [client] = (await keycloakAdmin('GET', `/clients?clientId=${encodeURIComponent(clientId)}`)) as { id: string }[];
+  if (!client) throw new Error(`no client ${clientId}`);
+  const representation = await keycloakAdmin('GET', `/clients/${client.id}`);
+  await keycloakAdmin('PUT', `/clients/${client.id}`, { ...representation, secret });
+}

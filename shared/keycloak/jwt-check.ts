@@ -1,0 +1,127 @@
+import { createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import { KeycloakUnavailableError, TokenRejectedError } from '../errors';
+import type { Clock } from '../time';
+import type { Principal } from './access-check';
+import type { FetchLike } from './transport';
+
+/** Asymmetric algorithms Keycloak signs access tokens with; `none` and HMAC are never accepted. */
+export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/** Options of {@link createJwtCheck}. */
+export interface JwtCheckOptions {
+  jwksUri: string;
+  issuer: string;
+  /** The client id this service accepts in `aud`. */
+  audience: string;
+  /** Leeway for `exp` / `nbf`, seconds. */
+  clockToleranceSeconds?: number;
+  /** Least time between two JWKS refetches triggered by an unknown `kid`, ms (the penalty window). */
+  jwksCooldownMs?: number;
+  /** How long fetched keys are trusted before a background refresh, ms. */
+  jwksMaxAgeMs?: number;
+  timeoutMs?: number;
+  fetch?: FetchLike;
+  now?: Clock;
+  /** Called on every JWKS round-trip; for call counting. */
+  onJwksFetch?: () => void;
+}
+
+/** Verifies a token locally: signature against the realm's JWKS, algorithm, issuer, audience, time. */
+export type JwtCheck = (token: string) => Promise<Principal>;
+
+/**
+ * Local JWT verification with jose: signature against the realm's JWKS (signing keys by `kid` and
+ * `use: sig`, refetched on an unknown `kid` at most once per cooldown), an allow-list of asymmetric
+ * algorithms, `iss`, `aud`, `exp`/`nbf` with a small tolerance, and `typ: Bearer`. Forged, expired
+ * or misdirected tokens are refused here without any Keycloak call beyond the cached JWKS.
+ * @see https://www.rfc-editor.org/rfc/rfc8725
+ */
+export function createJwtCheck({
+  jwksUri,
+  issuer,
+  audience,
+  clockToleranceSeconds = 5,
+  jwksCooldownMs = 30_000,
+  jwksMaxAgeMs = 600_000,
+  timeoutMs = 3000,
+  fetch = globalThis.fetch,
+  now = Date.now,
+  onJwksFetch = () => {},
+}: JwtCheckOptions): JwtCheck {
+  const jwks = createRemoteJWKSet(new URL(jwksUri), {
+    cooldownDuration: jwksCooldownMs,
+    cacheMaxAge: jwksMaxAgeMs,
+    timeoutDuration: timeoutMs,
+    [customFetch]: (url, init) => {
+      onJwksFetch();
+      return fetch(url, init);
+    },
+  });
+
+  return async (token) => {
+    // Unverified peek: garbage and other issuers' tokens are refused before any key lookup, so a
+    // flood of them never triggers a JWKS refetch.
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch (error) {
+      throw new TokenRejectedError('TOKEN_MALFORMED', 'Token is not a JWT', { cause: error });
+    }
+    if (unverified.iss !== issuer) throw new TokenRejectedError('TOKEN_WRONG_ISSUER', 'Token was issued by another issuer');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer,
+        audience,
+        algorithms: ALLOWED_ALGORITHMS,
+        clockTolerance: clockToleranceSeconds,
+        currentDate: new Date(now()),
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (error) {
+      throw classify(error);
+    }
+    if (typeof payload.typ !== 'string' || payload.typ.toLowerCase() !== 'bearer') {
+      throw new TokenRejectedError('TOKEN_WRONG_TYPE', 'Token is not a Bearer access token');
+    }
+    const clientId = typeof payload.azp === 'string' ? payload.azp : undefined;
+    if (!clientId || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
+      throw new TokenRejectedError('TOKEN_MALFORMED', 'Token has no subject, client or expiry');
+    }
+    const access = payload.resource_access as Record<string, { roles?: unknown }> | undefined;
+    const roles = access?.[audience]?.roles;
+    return {
+      sub: payload.sub,
+      clientId,
+      scope: typeof payload.scope === 'string' ? payload.scope : '',
+      exp: payload.exp,
+      permissions: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
+    };
+  };
+}
+
+/** jose codes that mean "not a valid token of this realm"; anything else is a JWKS or network failure. */
+const TOKEN_FAULTS = new Set([
+  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  'ERR_JWS_INVALID',
+  'ERR_JWT_INVALID',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+]);
+
+/** Maps jose's failures: a bad token is a 401, an unreachable JWKS means we cannot decide. */
+function classify(error: unknown): Error {
+  if (error instanceof errors.JWTExpired) return new TokenRejectedError('TOKEN_EXPIRED', 'Token has expired', { cause: error });
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return new TokenRejectedError('TOKEN_WRONG_ISSUER', 'Token was issued by another issuer', { cause: error });
+    if (error.claim === 'aud') return new TokenRejectedError('TOKEN_WRONG_AUDIENCE', 'Token is not meant for this service', { cause: error });
+    return new TokenRejectedError('TOKEN_MALFORMED', `Token claim "${error.claim}" is invalid`, { cause: error });
+  }
+  if (error instanceof errors.JOSEError && TOKEN_FAULTS.has(error.code)) {
+    return new TokenRejectedError('TOKEN_MALFORMED', 'Token signature, algorithm or format is invalid', { cause: error });
+  }
+  // JWKS timeout, non-200, malformed JWKS, network failure: we cannot decide; fail closed.
+  return new KeycloakUnavailableError('Keycloak JWKS could not be fetched', { cause: error });
+}
