@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { api, clientToken, devSecret, keycloakCallsDuring, stack, userToken } from './helpers/stack';
+
+const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;
+
+describe('warm requests', () => {
+  it('cost no Keycloak round-trip on A’s route once the caches are warm', async () => {
+    await api('GET', '/run-service-b');
+    await api('GET', '/run-service-b');
+
+    const calls = await keycloakCallsDuring(async () => {
+      for (let i = 0; i < 10; i += 1) expect((await api('GET', '/run-service-b')).status).toBe(200);
+    });
+
+    expect(calls).toEqual({ token: 0, introspect: 0, certs: 0 });
+  });
+
+  it('cost no Keycloak round-trip on the delegation route for a user token seen before', async () => {
+    const token = await userToken('alice');
+    expect((await api('GET', '/run-service-b/as-user', { token })).status).toBe(200);
+
+    const calls = await keycloakCallsDuring(async () => {
+      for (let i = 0; i < 10; i += 1) expect((await api('GET', '/run-service-b/as-user', { token })).status).toBe(200);
+    });
+
+    expect(calls).toEqual({ token: 0, introspect: 0, certs: 0 });
+  });
+});
+
+describe('the functions’ logs', () => {
+  it('carry the correlation id through A, B and C and never contain a token, an Authorization header or a secret', async () => {
+    const correlationId = `it-logs-${Date.now()}`;
+    const user = await userToken('alice');
+    const own = await clientToken('service-a');
+    await api('GET', '/run-service-b', { headers: { 'x-correlation-id': correlationId } });
+    await api('GET', '/run-service-b/as-user', { token: user, headers: { 'x-correlation-id': correlationId } });
+    await api('POST', '/api/process', { token: own, body: { order_id: 'x y', amount: 1 } });
+    await api('POST', '/api/process', { authorization: 'Bearer garbage.garbage.garbage', body: {} });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let serverless offline flush its log
+
+    const log = readFileSync(`${stack.stateDir}/offline.log`, 'utf8');
+    const lines = log.split('\n').filter((line) => line.includes(`"correlation_id":"${correlationId}"`));
+
+    const services = new Set(lines.map((line) => (JSON.parse(line) as { service: string }).service));
+    expect([...services].sort()).toEqual(['service-a', 'service-b', 'service-c']);
+    expect(log).not.toMatch(JWT_SHAPE);
+    expect(log).not.toContain(user);
+    expect(log).not.toContain(own);
+    expect(log).not.toMatch(/bearer [A-Za-z0-9]/i);
+    for (const clientId of ['service-a', 'service-b', 'service-c']) expect(log).not.toContain(devSecret(clientId));
+  });
+});
