@@ -1,15 +1,31 @@
-import { SignJWT, generateKeyPair, type JWTPayload } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
 
 /** The `kid` of the test signing key. */
 export const TEST_KID = 'unit-test-key';
 
 let keyPair: ReturnType<typeof generateKeyPair> | undefined;
 
+function keys(): ReturnType<typeof generateKeyPair> {
+  keyPair ??= generateKeyPair('RS256', { extractable: true });
+  return keyPair;
+}
+
 /** A JWT signed with RS256 by a key generated once per test file, as Keycloak would issue it. */
-export async function signJwt(claims: JWTPayload): Promise<string> {
-  keyPair ??= generateKeyPair('RS256');
-  const { privateKey } = await keyPair;
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: TEST_KID, typ: 'JWT' }).sign(privateKey);
+export async function signJwt(claims: JWTPayload, header: { kid?: string } = {}): Promise<string> {
+  const { privateKey } = await keys();
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: header.kid ?? TEST_KID, typ: 'JWT' }).sign(privateKey);
+}
+
+/** The realm's JWKS as Keycloak serves it: the signing key, plus an encryption key to skip. */
+export async function testJwks(): Promise<{ keys: JWK[] }> {
+  const { publicKey } = await keys();
+  const jwk = await exportJWK(publicKey);
+  return {
+    keys: [
+      { ...jwk, kid: 'unit-test-encryption-key', use: 'enc', alg: 'RSA-OAEP' },
+      { ...jwk, kid: TEST_KID, use: 'sig', alg: 'RS256' },
+    ],
+  };
 }
 
 /** A JWT-shaped string whose signature is not a signature: enough for code that only decodes. */

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { KeycloakUnavailableError, TokenExchangeDeniedError } from '../../../../shared/errors';
+import { clientSecretBasic } from '../../../../shared/keycloak/client-auth';
+import { createKeycloakClient, type KeycloakCallKind } from '../../../../shared/keycloak/client';
+import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
+import { basicHeader } from '../../helpers/fake-credentials';
+import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM, TOKEN_ENDPOINT, tokenAnswer } from '../../helpers/keycloak';
+
+const AUTH = clientSecretBasic('service-b', 'secret-b');
+
+function clientWith(respond: Responder) {
+  const fake = createFakeFetch(respond);
+  const roundTrips: KeycloakCallKind[] = [];
+  const keycloak = createKeycloakClient({
+    baseUrl: KEYCLOAK_URL,
+    realm: REALM,
+    fetch: fake.fetch,
+    onRoundTrip: (kind) => roundTrips.push(kind),
+  });
+  return { fake, roundTrips, keycloak };
+}
+
+describe('createKeycloakClient', () => {
+  describe('endpoints', () => {
+    it("derives the issuer and JWKS URL from the base URL and realm, without discovery", () => {
+      // Prepare
+      const { keycloak, fake } = clientWith(() => jsonResponse({}));
+
+      // Assess
+      expect(keycloak.issuer).toBe(ISSUER);
+      expect(keycloak.jwksUri).toBe(`${ISSUER}/protocol/openid-connect/certs`);
+      expect(fake.calls).toHaveLength(0);
+    });
+
+    it('ignores trailing slashes of the base URL and encodes the realm', () => {
+      // Act
+      const keycloak = createKeycloakClient({ baseUrl: 'https://sso.example.com/auth//', realm: 'my realm' });
+
+      // Assess
+      expect(keycloak.issuer).toBe('https://sso.example.com/auth/realms/my%20realm');
+    });
+  });
+
+  describe('clientCredentials', () => {
+    it('POSTs grant_type=client_credentials to the token endpoint with HTTP Basic', async () => {
+      // Prepare
+      const { keycloak, fake } = clientWith(() => jsonResponse(tokenAnswer('own-token')));
+
+      // Act
+      const response = await keycloak.clientCredentials(AUTH);
+
+      // Assess
+      expect(response.access_token).toBe('own-token');
+      expect(fake.calls).toHaveLength(1);
+      const [call] = fake.calls;
+      expect(call?.url).toBe(TOKEN_ENDPOINT);
+      expect(call?.method).toBe('POST');
+      expect(call?.headers.get('authorization')).toBe(basicHeader('service-b', 'secret-b'));
+      expect(call && formOf(call)).toEqual({ grant_type: 'client_credentials' });
+    });
+
+    it('sends the scope when one is asked for', async () => {
+      // Prepare
+      const { keycloak, fake } = clientWith(() => jsonResponse(tokenAnswer('own-token')));
+
+      // Act
+      await keycloak.clientCredentials(AUTH, { scope: 'orders' });
+
+      // Assess
+      expect(fake.calls[0] && formOf(fake.calls[0])).toEqual({ grant_type: 'client_credentials', scope: 'orders' });
+    });
+
+    it('reports one "token" round-trip', async () => {
+      // Prepare
+      const { keycloak, roundTrips } = clientWith(() => jsonResponse(tokenAnswer('own-token')));
+
+      // Act
+      await keycloak.clientCredentials(AUTH);
+
+      // Assess
+      expect(roundTrips).toEqual(['token']);
+    });
+  });
+
+  describe('introspect', () => {
+    it('POSTs the token with token_type_hint=access_token to the introspection endpoint with HTTP Basic', async () => {
+      // Prepare
+      const { keycloak, fake, roundTrips } = clientWith(() => jsonResponse({ active: false }));
+
+      // Act
+      const result = await keycloak.introspect(AUTH, 'the-token');
+
+      // Assess
+      expect(result).toEqual({ active: false });
+      const [call] = fake.calls;
+      expect(call?.url).toBe(INTROSPECTION_ENDPOINT);
+      expect(call?.headers.get('authorization')).toBe(basicHeader('service-b', 'secret-b'));
+      expect(call && formOf(call)).toEqual({ token: 'the-token', token_type_hint: 'access_token' });
+      expect(roundTrips).toEqual(['introspect']);
+    });
+  });
+
+  describe('exchange', () => {
+    it('POSTs an RFC 8693 standard token exchange to the token endpoint with HTTP Basic', async () => {
+      // Prepare
+      const { keycloak, fake, roundTrips } = clientWith(() => jsonResponse(tokenAnswer('exchanged-token')));
+
+      // Act
+      const response = await keycloak.exchange(AUTH, { subject_token: 'subject', audience: 'service-c' });
+
+      // Assess
+      expect(response.access_token).toBe('exchanged-token');
+      const [call] = fake.calls;
+      expect(call?.url).toBe(TOKEN_ENDPOINT);
+      expect(call?.headers.get('authorization')).toBe(basicHeader('service-b', 'secret-b'));
+      expect(call && formOf(call)).toEqual({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: 'subject',
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience: 'service-c',
+      });
+      expect(roundTrips).toEqual(['exchange']);
+    });
+
+    it('sends the scope when one is asked for', async () => {
+      // Prepare
+      const { keycloak, fake } = clientWith(() => jsonResponse(tokenAnswer('exchanged-token')));
+
+      // Act
+      await keycloak.exchange(AUTH, { subject_token: 'subject', audience: 'service-c', scope: 'analytics' });
+
+      // Assess
+      expect(fake.calls[0] && formOf(fake.calls[0])).toMatchObject({ scope: 'analytics' });
+    });
+
+    it("judges a refusal as an exchange refusal, with Keycloak's code", async () => {
+      // Prepare
+      const { keycloak } = clientWith(() => jsonResponse({ error: 'access_denied', error_description: 'Client not allowed' }, 403));
+
+      // Act
+      const attempt = keycloak.exchange(AUTH, { subject_token: 'subject', audience: 'service-c' });
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(TokenExchangeDeniedError);
+      await expect(attempt).rejects.toMatchObject({ error: 'access_denied' });
+    });
+  });
+
+  describe('onRoundTrip', () => {
+    it('is reported for a round-trip that failed too', async () => {
+      // Prepare
+      const { keycloak, roundTrips } = clientWith(() => {
+        throw new TypeError('fetch failed');
+      });
+
+      // Act
+      const attempt = keycloak.introspect(AUTH, 'the-token');
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(KeycloakUnavailableError);
+      expect(roundTrips).toEqual(['introspect']);
+    });
+  });
+
+  it('passes the configured timeout to each call as an abort signal', async () => {
+    // Prepare
+    const fake = createFakeFetch(() => jsonResponse({ active: false }));
+    const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch, timeoutMs: 1500 });
+
+    // Act
+    await keycloak.introspect(AUTH, 't');
+
+    // Assess
+    expect(fake.calls[0]?.signal).toBeInstanceOf(AbortSignal);
+    expect(fake.calls[0]?.signal?.aborted).toBe(false);
+  });
+});

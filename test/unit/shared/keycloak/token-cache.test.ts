@@ -1,0 +1,406 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  KeycloakProtocolError,
+  KeycloakUnavailableError,
+  TokenExchangeDeniedError,
+  TokenExchangeResultError,
+} from '../../../../shared/errors';
+import { createKeycloakClient } from '../../../../shared/keycloak/client';
+import { createServiceIdentity } from '../../../../shared/keycloak/service-identity';
+import { createClientCredentialsTokens, createExchangedTokens } from '../../../../shared/keycloak/token-cache';
+import { FIXED_NOW_SECONDS, frozenClock, type FrozenClock } from '../../helpers/clock';
+import { fakeCredentials } from '../../helpers/fake-credentials';
+import { createFakeFetch, formOf, jsonResponse, type FetchCall } from '../../helpers/fake-fetch';
+import { signJwt, unsignedJwt } from '../../helpers/jwt';
+import { ISSUER, KEYCLOAK_URL, REALM, tokenAnswer } from '../../helpers/keycloak';
+
+const SKEW_SECONDS = 30;
+
+/** What the fake Keycloak answers; a function of the call so a test can vary it per request. */
+type Answer = (call: FetchCall) => Response | Promise<Response>;
+
+function setup(answer: Answer, clock: FrozenClock = frozenClock()) {
+  const fake = createFakeFetch(answer);
+  const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch });
+  const identity = createServiceIdentity(keycloak, fakeCredentials('service-b', 'secret-b'));
+  const options = { identity, skewSeconds: SKEW_SECONDS, now: clock.now };
+  return {
+    fake,
+    clock,
+    ownTokens: createClientCredentialsTokens(options),
+    exchangedTokens: createExchangedTokens({ ...options, maxEntries: 100 }),
+  };
+}
+
+/** A token as Keycloak issues it; `exp` relative to the frozen clock. */
+function accessToken(claims: Record<string, unknown> & { expiresIn: number }): Promise<string> {
+  const { expiresIn, ...rest } = claims;
+  return signJwt({ iss: ISSUER, sub: 'user-1', typ: 'Bearer', iat: FIXED_NOW_SECONDS, exp: FIXED_NOW_SECONDS + expiresIn, ...rest });
+}
+
+describe('createClientCredentialsTokens', () => {
+  let ownToken: string;
+
+  beforeAll(async () => {
+    ownToken = await accessToken({ aud: 'service-c', azp: 'service-b', expiresIn: 300 });
+  });
+
+  it('gets a token with the client credentials grant', async () => {
+    // Prepare
+    const { fake, ownTokens } = setup(() => jsonResponse(tokenAnswer(ownToken)));
+
+    // Act
+    const token = await ownTokens.get();
+
+    // Assess
+    expect(token).toBe(ownToken);
+    expect(fake.calls.map(formOf)).toEqual([{ grant_type: 'client_credentials' }]);
+  });
+
+  it('reuses the token until exp − skew, then fetches a new one', async () => {
+    // Prepare
+    const { fake, clock, ownTokens } = setup(() => jsonResponse(tokenAnswer(ownToken)));
+    await ownTokens.get();
+
+    // Act
+    clock.advanceSeconds(300 - SKEW_SECONDS - 1);
+    await ownTokens.get();
+    const callsJustBefore = fake.calls.length;
+    clock.advanceSeconds(1);
+    await ownTokens.get();
+
+    // Assess
+    expect(callsJustBefore).toBe(1);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('makes one Keycloak call for 50 concurrent cold get() calls', async () => {
+    // Prepare
+    const { fake, ownTokens } = setup(() => jsonResponse(tokenAnswer(ownToken)));
+
+    // Act
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => ownTokens.get()));
+
+    // Assess
+    expect(fake.calls).toHaveLength(1);
+    expect(new Set(tokens)).toEqual(new Set([ownToken]));
+  });
+
+  it('fetches a new token after invalidate()', async () => {
+    // Prepare
+    const { fake, ownTokens } = setup(() => jsonResponse(tokenAnswer(ownToken)));
+    await ownTokens.get();
+
+    // Act
+    ownTokens.invalidate();
+    await ownTokens.get();
+
+    // Assess
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('fetches a new token after clear()', async () => {
+    // Prepare
+    const { fake, ownTokens } = setup(() => jsonResponse(tokenAnswer(ownToken)));
+    await ownTokens.get();
+
+    // Act
+    ownTokens.clear();
+    await ownTokens.get();
+
+    // Assess
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('does not cache a failure: the next get() asks Keycloak again', async () => {
+    // Prepare
+    let attempt = 0;
+    const { fake, ownTokens } = setup(() => (++attempt === 1 ? new Response('down', { status: 503 }) : jsonResponse(tokenAnswer(ownToken))));
+
+    // Act
+    const first = ownTokens.get();
+    await expect(first).rejects.toBeInstanceOf(KeycloakUnavailableError);
+    const second = await ownTokens.get();
+
+    // Assess
+    expect(second).toBe(ownToken);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('returns but does not reuse a token that is already within the skew of its expiry', async () => {
+    // Prepare
+    const shortLived = await accessToken({ azp: 'service-b', expiresIn: SKEW_SECONDS });
+    const { fake, ownTokens } = setup(() => jsonResponse(tokenAnswer(shortLived)));
+
+    // Act
+    const first = await ownTokens.get();
+    await ownTokens.get();
+
+    // Assess
+    expect(first).toBe(shortLived);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it.each([
+    ['is not a JWT', 'opaque-token', 'Token is not a JWT'],
+    ['has no exp', unsignedJwt({ sub: 'service-account-service-b' }), 'Token has no exp'],
+  ])('refuses a token that %s as KeycloakProtocolError', async (_case, token, message) => {
+    // Prepare
+    const { ownTokens } = setup(() => jsonResponse(tokenAnswer(token)));
+
+    // Act
+    const attempt = ownTokens.get();
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(KeycloakProtocolError);
+    await expect(attempt).rejects.toThrow(message);
+  });
+});
+
+describe('createExchangedTokens', () => {
+  let subjectToken: string;
+  let otherSubjectToken: string;
+  let tokenForC: string;
+
+  beforeAll(async () => {
+    subjectToken = await accessToken({ aud: 'service-b', azp: 'service-a', expiresIn: 600 });
+    otherSubjectToken = await accessToken({ sub: 'user-2', aud: 'service-b', azp: 'service-a', expiresIn: 600 });
+    tokenForC = await accessToken({ aud: 'service-c', azp: 'service-b', expiresIn: 300 });
+  });
+
+  it('exchanges the subject token for one meant for the audience', async () => {
+    // Prepare
+    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+
+    // Act
+    const token = await exchangedTokens.get(subjectToken, 'service-c');
+
+    // Assess
+    expect(token).toBe(tokenForC);
+    expect(fake.calls.map(formOf)).toEqual([
+      {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: subjectToken,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience: 'service-c',
+      },
+    ]);
+  });
+
+  it('passes the scope on when one is asked for', async () => {
+    // Prepare
+    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+
+    // Act
+    await exchangedTokens.get(subjectToken, 'service-c', 'analytics');
+
+    // Assess
+    expect(fake.calls[0] && formOf(fake.calls[0]).scope).toBe('analytics');
+  });
+
+  it('reuses the exchanged token for the same subject, audience and scope', async () => {
+    // Prepare
+    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+
+    // Act
+    await exchangedTokens.get(subjectToken, 'service-c');
+    const again = await exchangedTokens.get(subjectToken, 'service-c');
+
+    // Assess
+    expect(again).toBe(tokenForC);
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('exchanges separately for another subject, another scope or another audience', async () => {
+    // Prepare
+    const tokenForD = await accessToken({ aud: 'service-d', azp: 'service-b', expiresIn: 300 });
+    const { fake, exchangedTokens } = setup((call) => jsonResponse(tokenAnswer(formOf(call).audience === 'service-d' ? tokenForD : tokenForC)));
+
+    // Act
+    await exchangedTokens.get(subjectToken, 'service-c');
+    await exchangedTokens.get(otherSubjectToken, 'service-c');
+    await exchangedTokens.get(subjectToken, 'service-c', 'analytics');
+    await exchangedTokens.get(subjectToken, 'service-d');
+
+    // Assess
+    expect(fake.calls).toHaveLength(4);
+  });
+
+  it('makes one exchange for 50 concurrent cold get() calls', async () => {
+    // Prepare
+    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+
+    // Act
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => exchangedTokens.get(subjectToken, 'service-c')));
+
+    // Assess
+    expect(fake.calls).toHaveLength(1);
+    expect(new Set(tokens)).toEqual(new Set([tokenForC]));
+  });
+
+  it('reuses the token until the exchanged exp − skew when it expires first', async () => {
+    // Prepare: subject lives 600 s, exchanged token 300 s.
+    const { fake, clock, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+    await exchangedTokens.get(subjectToken, 'service-c');
+
+    // Act
+    clock.advanceSeconds(300 - SKEW_SECONDS - 1);
+    await exchangedTokens.get(subjectToken, 'service-c');
+    const callsJustBefore = fake.calls.length;
+    clock.advanceSeconds(1);
+    await exchangedTokens.get(subjectToken, 'service-c');
+
+    // Assess
+    expect(callsJustBefore).toBe(1);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('reuses the token only until the subject exp − skew when the subject expires first', async () => {
+    // Prepare: subject lives 100 s, exchanged token 300 s.
+    const shortSubject = await accessToken({ aud: 'service-b', azp: 'service-a', expiresIn: 100 });
+    const { fake, clock, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+    await exchangedTokens.get(shortSubject, 'service-c');
+
+    // Act
+    clock.advanceSeconds(100 - SKEW_SECONDS - 1);
+    await exchangedTokens.get(shortSubject, 'service-c');
+    const callsJustBefore = fake.calls.length;
+    clock.advanceSeconds(1);
+    await exchangedTokens.get(shortSubject, 'service-c');
+
+    // Assess
+    expect(callsJustBefore).toBe(1);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('accepts an exchanged token whose aud is an array containing the audience', async () => {
+    // Prepare
+    const multiAudience = await accessToken({ aud: ['service-c', 'account'], azp: 'service-b', expiresIn: 300 });
+    const { exchangedTokens } = setup(() => jsonResponse(tokenAnswer(multiAudience)));
+
+    // Act
+    const token = await exchangedTokens.get(subjectToken, 'service-c');
+
+    // Assess
+    expect(token).toBe(multiAudience);
+  });
+
+  it('refuses an exchanged token that is not meant for the audience, and does not cache it', async () => {
+    // Prepare
+    const wrongAudience = await accessToken({ aud: 'service-b', azp: 'service-b', expiresIn: 300 });
+    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(wrongAudience)));
+
+    // Act
+    const first = exchangedTokens.get(subjectToken, 'service-c');
+    await expect(first).rejects.toBeInstanceOf(TokenExchangeResultError);
+    await expect(first).rejects.toThrow('Exchanged token is not meant for service-c');
+    const second = exchangedTokens.get(subjectToken, 'service-c');
+
+    // Assess
+    await expect(second).rejects.toMatchObject({ code: 'TOKEN_EXCHANGE_INVALID_RESULT' });
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('refuses an exchanged token that was not issued to this service (azp)', async () => {
+    // Prepare
+    const wrongRequester = await accessToken({ aud: 'service-c', azp: 'service-a', expiresIn: 300 });
+    const { exchangedTokens } = setup(() => jsonResponse(tokenAnswer(wrongRequester)));
+
+    // Act
+    const attempt = exchangedTokens.get(subjectToken, 'service-c');
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(TokenExchangeResultError);
+    await expect(attempt).rejects.toThrow('Exchanged token was not issued to service-b');
+  });
+
+  it('does not cache a refused exchange', async () => {
+    // Prepare
+    let attempt = 0;
+    const { fake, exchangedTokens } = setup(() =>
+      ++attempt === 1 ? jsonResponse({ error: 'access_denied', error_description: 'Client not allowed' }, 403) : jsonResponse(tokenAnswer(tokenForC)),
+    );
+
+    // Act
+    await expect(exchangedTokens.get(subjectToken, 'service-c')).rejects.toBeInstanceOf(TokenExchangeDeniedError);
+    const token = await exchangedTokens.get(subjectToken, 'service-c');
+
+    // Assess
+    expect(token).toBe(tokenForC);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('exchanges again after invalidate() of that subject and audience, and only for it', async () => {
+    // Prepare
+    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+    await exchangedTokens.get(subjectToken, 'service-c');
+    await exchangedTokens.get(otherSubjectToken, 'service-c');
+
+    // Act
+    exchangedTokens.invalidate(subjectToken, 'service-c');
+    await exchangedTokens.get(subjectToken, 'service-c');
+    await exchangedTokens.get(otherSubjectToken, 'service-c');
+
+    // Assess
+    expect(fake.calls.map((c) => formOf(c).subject_token === subjectToken)).toEqual([true, false, true]);
+  });
+
+  it('exchanges again after clear()', async () => {
+    // Prepare
+    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+    await exchangedTokens.get(subjectToken, 'service-c');
+
+    // Act
+    exchangedTokens.clear();
+    await exchangedTokens.get(subjectToken, 'service-c');
+
+    // Assess
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('refuses a subject token that is not a JWT as KeycloakProtocolError, without calling Keycloak', async () => {
+    // Prepare
+    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+
+    // Act
+    const attempt = async () => exchangedTokens.get('opaque-subject', 'service-c');
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(KeycloakProtocolError);
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  // BUG (shared/keycloak/token-cache.ts, createExchangedTokens().get): `get` is not async and calls
+  // `expiryOf(subjectToken)` before `cache.getOrLoad`, so a subject token that is not a JWT throws
+  // synchronously instead of returning a rejected promise as the `Promise<string>` signature
+  // promises (`exchangedTokens.get(x).catch(...)` would not catch it). Remove `.fails` once fixed.
+  it.fails('reports a subject token that is not a JWT through the returned promise', async () => {
+    // Prepare
+    const { exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+
+    // Act
+    const outcome = await exchangedTokens.get('opaque-subject', 'service-c').then(
+      () => 'resolved',
+      (error: unknown) => (error instanceof KeycloakProtocolError ? 'rejected' : 'other'),
+    );
+
+    // Assess
+    expect(outcome).toBe('rejected');
+  });
+
+  // BUG (shared/keycloak/token-cache.ts, assertExchangedFor): it calls jose's `decodeJwt` unguarded,
+  // so an exchanged access_token that is not a JWT escapes as jose's JWTInvalid instead of the
+  // KeycloakProtocolError `expiryOf` uses; handlers then answer 500 INTERNAL instead of 503
+  // KEYCLOAK_BAD_RESPONSE. Remove `.fails` once fixed.
+  it.fails('refuses an exchanged token that is not a JWT as KeycloakProtocolError', async () => {
+    // Prepare
+    const { exchangedTokens } = setup(() => jsonResponse(tokenAnswer('opaque-exchanged-token')));
+
+    // Act
+    const attempt = exchangedTokens.get(subjectToken, 'service-c');
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(KeycloakProtocolError);
+  });
+});

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ClientAuthenticationError,
+  KeycloakProtocolError,
+  TokenExchangeDeniedError,
+} from '../../../../shared/errors';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, parseTokenResponse } from '../../../../shared/keycloak/token-endpoint';
+
+function thrownBy(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('nothing was thrown');
+}
+
+describe('RFC 8693 identifiers', () => {
+  it('uses the registered grant type and token type URNs', () => {
+    // Assess
+    expect(TOKEN_EXCHANGE_GRANT).toBe('urn:ietf:params:oauth:grant-type:token-exchange');
+    expect(ACCESS_TOKEN_TYPE).toBe('urn:ietf:params:oauth:token-type:access_token');
+  });
+});
+
+describe('parseTokenResponse', () => {
+  describe('on 200', () => {
+    it('returns the token and its wire fields', () => {
+      // Prepare
+      const body = {
+        access_token: 'eyJ.a.b',
+        token_type: 'Bearer',
+        expires_in: 300,
+        scope: 'profile email',
+        issued_token_type: ACCESS_TOKEN_TYPE,
+        refresh_expires_in: 0,
+        'not-before-policy': 0,
+      };
+
+      // Act
+      const response = parseTokenResponse({ status: 200, body }, 'token_exchange');
+
+      // Assess
+      expect(response).toEqual({
+        access_token: 'eyJ.a.b',
+        token_type: 'Bearer',
+        expires_in: 300,
+        scope: 'profile email',
+        issued_token_type: ACCESS_TOKEN_TYPE,
+      });
+    });
+
+    it('accepts token_type in any case', () => {
+      // Act
+      const response = parseTokenResponse({ status: 200, body: { access_token: 't', token_type: 'bearer' } }, 'client_credentials');
+
+      // Assess
+      expect(response.token_type).toBe('bearer');
+    });
+
+    it('leaves optional fields undefined when absent or of the wrong type', () => {
+      // Act
+      const response = parseTokenResponse(
+        { status: 200, body: { access_token: 't', token_type: 'Bearer', expires_in: '300', scope: 42 } },
+        'client_credentials',
+      );
+
+      // Assess
+      expect(response).toEqual({ access_token: 't', token_type: 'Bearer', expires_in: undefined, scope: undefined, issued_token_type: undefined });
+    });
+
+    it.each([
+      ['no access_token', { token_type: 'Bearer' }],
+      ['an empty access_token', { access_token: '', token_type: 'Bearer' }],
+      ['a non-string access_token', { access_token: 42, token_type: 'Bearer' }],
+    ])('refuses an answer with %s as KeycloakProtocolError', (_case, body) => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status: 200, body }, 'client_credentials'));
+
+      // Assess
+      expect(error).toBeInstanceOf(KeycloakProtocolError);
+      expect(error).toMatchObject({ message: 'Token endpoint answered 200 without an access_token' });
+    });
+
+    it.each([
+      ['DPoP', { access_token: 't', token_type: 'DPoP' }],
+      ['missing', { access_token: 't' }],
+    ])('refuses a token_type that is %s', (_case, body) => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status: 200, body }, 'client_credentials'));
+
+      // Assess
+      expect(error).toBeInstanceOf(KeycloakProtocolError);
+      expect(error).toMatchObject({ message: 'Token endpoint answered a token_type other than Bearer' });
+    });
+  });
+
+  describe('client authentication refused', () => {
+    it.each([
+      ['invalid_client', 'client_credentials'],
+      ['unauthorized_client', 'client_credentials'],
+      ['invalid_client', 'token_exchange'],
+      ['unauthorized_client', 'token_exchange'],
+    ] as const)('turns 401 %s during %s into ClientAuthenticationError', (code, grant) => {
+      // Act
+      const error = thrownBy(() =>
+        parseTokenResponse({ status: 401, body: { error: code, error_description: 'Invalid client or Invalid client credentials' } }, grant),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(ClientAuthenticationError);
+      expect(error).toMatchObject({ code: 'CLIENT_AUTHENTICATION_FAILED', message: `Keycloak refused the client credentials (${code})` });
+    });
+  });
+
+  describe('token exchange refused', () => {
+    it.each([
+      [403, 'access_denied', 'Client is not within the token audience'],
+      [400, 'invalid_request', 'Requested audience not available: service-c'],
+      [400, 'invalid_request', 'Invalid token'],
+      [400, 'invalid_client', 'Public client is not allowed to exchange token'],
+    ])('turns HTTP %i %s ("%s") into TokenExchangeDeniedError with the code and description', (status, code, description) => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status, body: { error: code, error_description: description } }, 'token_exchange'));
+
+      // Assess
+      expect(error).toBeInstanceOf(TokenExchangeDeniedError);
+      expect(error).toMatchObject({ code: 'TOKEN_EXCHANGE_DENIED', error: code, errorDescription: description });
+    });
+
+    it('keeps errorDescription undefined when Keycloak sent none', () => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status: 403, body: { error: 'access_denied' } }, 'token_exchange'));
+
+      // Assess
+      expect(error).toMatchObject({ error: 'access_denied', errorDescription: undefined });
+    });
+
+    it('does not take a 4xx without an error code for a refusal', () => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status: 400, body: {} }, 'token_exchange'));
+
+      // Assess
+      expect(error).toBeInstanceOf(KeycloakProtocolError);
+      expect(error).toMatchObject({ message: 'Token endpoint answered HTTP 400' });
+    });
+  });
+
+  describe('other failures', () => {
+    it('turns a 4xx of the client credentials grant into KeycloakProtocolError naming status and code', () => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status: 400, body: { error: 'unauthorized_client' } }, 'client_credentials'));
+
+      // Assess
+      expect(error).toBeInstanceOf(KeycloakProtocolError);
+      expect(error).toMatchObject({ message: 'Token endpoint answered HTTP 400 unauthorized_client' });
+    });
+
+    it('turns an unexpected status into KeycloakProtocolError', () => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status: 302, body: {} }, 'token_exchange'));
+
+      // Assess
+      expect(error).toBeInstanceOf(KeycloakProtocolError);
+      expect(error).toMatchObject({ message: 'Token endpoint answered HTTP 302' });
+    });
+
+    it('ignores a non-string error field', () => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status: 401, body: { error: { code: 'invalid_client' } } }, 'client_credentials'));
+
+      // Assess
+      expect(error).toBeInstanceOf(KeycloakProtocolError);
+      expect(error).toMatchObject({ message: 'Token endpoint answered HTTP 401' });
+    });
+  });
+});

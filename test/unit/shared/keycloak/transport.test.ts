@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { KeycloakProtocolError, KeycloakUnavailableError } from '../../../../shared/errors';
+import { clientSecretBasic } from '../../../../shared/keycloak/client-auth';
+import { postForm } from '../../../../shared/keycloak/transport';
+import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
+import { TOKEN_ENDPOINT } from '../../helpers/keycloak';
+
+const AUTH = clientSecretBasic('service-b', 'secret-b');
+
+function send(respond: Responder, timeoutMs = 3000) {
+  const fake = createFakeFetch(respond);
+  const answer = postForm(fake.fetch, TOKEN_ENDPOINT, { grant_type: 'client_credentials' }, AUTH, timeoutMs);
+  return { fake, answer };
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('postForm', () => {
+  it('POSTs the form, url-encoded, with client authentication, accept JSON and a timeout signal', async () => {
+    // Prepare
+    const { fake, answer } = send(() => jsonResponse({ access_token: 'x' }));
+
+    // Act
+    await answer;
+
+    // Assess
+    const [call] = fake.calls;
+    expect(call?.url).toBe(TOKEN_ENDPOINT);
+    expect(call?.method).toBe('POST');
+    expect(call?.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
+    expect(call?.headers.get('accept')).toBe('application/json');
+    expect(call?.headers.get('authorization')).toBe(`Basic ${Buffer.from('service-b:secret-b').toString('base64')}`);
+    expect(call && formOf(call)).toEqual({ grant_type: 'client_credentials' });
+    expect(call?.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('returns the status and JSON object of a 2xx answer', async () => {
+    // Prepare
+    const { answer } = send(() => jsonResponse({ active: true }, 200));
+
+    // Act
+    const result = await answer;
+
+    // Assess
+    expect(result).toEqual({ status: 200, body: { active: true } });
+  });
+
+  it('returns a 4xx answer for the parse function to judge', async () => {
+    // Prepare
+    const { answer } = send(() => jsonResponse({ error: 'invalid_client' }, 401));
+
+    // Act
+    const result = await answer;
+
+    // Assess
+    expect(result).toEqual({ status: 401, body: { error: 'invalid_client' } });
+  });
+
+  it('turns a network failure into KeycloakUnavailableError with the cause', async () => {
+    // Prepare
+    const cause = new TypeError('fetch failed');
+    const { answer } = send(() => {
+      throw cause;
+    });
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakUnavailableError);
+    expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak could not be reached', cause });
+  });
+
+  it.each(['TimeoutError', 'AbortError'])('turns a %s into KeycloakUnavailableError that names the timeout', async (name) => {
+    // Prepare
+    const { answer } = send(() => {
+      throw new DOMException('The operation timed out.', name);
+    }, 750);
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakUnavailableError);
+    expect(error).toMatchObject({ message: 'Keycloak did not answer within 750 ms' });
+  });
+
+  it.each([500, 502, 503, 504])('turns HTTP %i into KeycloakUnavailableError', async (status) => {
+    // Prepare
+    const { answer } = send(() => new Response('<html>Service Unavailable</html>', { status }));
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakUnavailableError);
+    expect(error).toMatchObject({ message: `Keycloak answered HTTP ${status}` });
+  });
+
+  it('turns a body that is not JSON into KeycloakProtocolError', async () => {
+    // Prepare
+    const { answer } = send(() => new Response('<html>login</html>', { status: 200 }));
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakProtocolError);
+    expect(error).toMatchObject({ code: 'KEYCLOAK_BAD_RESPONSE', message: 'Keycloak answered HTTP 200 with a body that is not JSON' });
+  });
+
+  it.each([['an array', '[1]'], ['a string', '"ok"'], ['null', 'null']])('turns JSON that is %s into KeycloakProtocolError', async (_case, text) => {
+    // Prepare
+    const { answer } = send(() => new Response(text, { status: 400 }));
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakProtocolError);
+    expect(error).toMatchObject({ message: 'Keycloak answered HTTP 400 with JSON that is not an object' });
+  });
+
+  it('turns a connection closed mid-answer into KeycloakUnavailableError', async () => {
+    // Prepare
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"acc'));
+        controller.error(new Error('socket hang up'));
+      },
+    });
+    const { answer } = send(() => new Response(broken, { status: 200 }));
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakUnavailableError);
+    expect(error).toMatchObject({ message: 'Keycloak closed the connection mid-answer' });
+  });
+});

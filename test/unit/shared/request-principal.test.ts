@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { PermissionDeniedError, TokenRejectedError } from '../../../shared/errors';
+import { principalFromContext } from '../../../shared/request-principal';
+import type { RouteRule } from '../../../shared/routes';
+import { FIXED_NOW_SECONDS, frozenClock } from '../helpers/clock';
+import { authorizerContext, proxyEvent } from '../helpers/events';
+
+const ROUTE: RouteRule = { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'] };
+
+function thrownBy(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('nothing was thrown');
+}
+
+describe('principalFromContext', () => {
+  it('returns the principal of an unexpired context that grants every permission of the route', () => {
+    // Prepare
+    const event = proxyEvent({
+      authorizer: authorizerContext({
+        sub: 'alice-id',
+        clientId: 'service-a',
+        scope: 'profile email',
+        exp: FIXED_NOW_SECONDS + 60,
+        permissions: ['orders.approve', 'inventory.adjust', 'extra'],
+      }),
+    });
+
+    // Act
+    const principal = principalFromContext(event, ROUTE, frozenClock().now);
+
+    // Assess
+    expect(principal).toEqual({
+      sub: 'alice-id',
+      clientId: 'service-a',
+      exp: FIXED_NOW_SECONDS + 60,
+      scope: 'profile email',
+      permissions: ['orders.approve', 'inventory.adjust', 'extra'],
+    });
+  });
+
+  it('reads exp whether API Gateway passed it as a string or a number', () => {
+    // Prepare
+    const event = proxyEvent({
+      authorizer: { sub: 's', clientId: 'c', exp: FIXED_NOW_SECONDS + 1, permissions: 'orders.approve inventory.adjust' },
+    });
+
+    // Act
+    const principal = principalFromContext(event, ROUTE, frozenClock().now);
+
+    // Assess
+    expect(principal.exp).toBe(FIXED_NOW_SECONDS + 1);
+    expect(principal.scope).toBe('');
+  });
+
+  it('rejects a request without an authorizer context as TOKEN_MISSING (401)', () => {
+    // Prepare
+    const event = proxyEvent({ authorizer: null });
+
+    // Act
+    const error = thrownBy(() => principalFromContext(event, ROUTE, frozenClock().now));
+
+    // Assess
+    expect(error).toBeInstanceOf(TokenRejectedError);
+    expect(error).toMatchObject({ code: 'TOKEN_MISSING', message: 'No authorizer context on this request' });
+  });
+
+  it.each([
+    ['no sub', { clientId: 'c', exp: '9999999999' }],
+    ['no clientId', { sub: 's', exp: '9999999999' }],
+    ['a non-numeric exp', { sub: 's', clientId: 'c', exp: 'soon' }],
+  ])('rejects a context with %s as TOKEN_MISSING', (_case, context) => {
+    // Prepare
+    const event = proxyEvent({ authorizer: context });
+
+    // Act
+    const error = thrownBy(() => principalFromContext(event, ROUTE, frozenClock().now));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'TOKEN_MISSING' });
+  });
+
+  it('rejects a context whose exp is now as TOKEN_EXPIRED (401), before checking permissions', () => {
+    // Prepare
+    const event = proxyEvent({ authorizer: authorizerContext({ exp: FIXED_NOW_SECONDS, permissions: [] }) });
+
+    // Act
+    const error = thrownBy(() => principalFromContext(event, ROUTE, frozenClock().now));
+
+    // Assess
+    expect(error).toBeInstanceOf(TokenRejectedError);
+    expect(error).toMatchObject({ code: 'TOKEN_EXPIRED', message: 'Token has expired' });
+  });
+
+  it('rejects a context that lacks one permission of the route as PERMISSION_DENIED (403), naming it', () => {
+    // Prepare
+    const event = proxyEvent({ authorizer: authorizerContext({ exp: FIXED_NOW_SECONDS + 60, permissions: ['orders.approve'] }) });
+
+    // Act
+    const error = thrownBy(() => principalFromContext(event, ROUTE, frozenClock().now));
+
+    // Assess
+    expect(error).toBeInstanceOf(PermissionDeniedError);
+    expect(error).toMatchObject({ code: 'PERMISSION_DENIED', message: 'Missing permission: inventory.adjust' });
+  });
+
+  it('names every missing permission when the context grants none', () => {
+    // Prepare
+    const event = proxyEvent({ authorizer: authorizerContext({ exp: FIXED_NOW_SECONDS + 60, permissions: [] }) });
+
+    // Act
+    const error = thrownBy(() => principalFromContext(event, ROUTE, frozenClock().now));
+
+    // Assess
+    expect(error).toMatchObject({ message: 'Missing permission: orders.approve, inventory.adjust' });
+  });
+
+  it('does not take a permission that is only a prefix of the required one', () => {
+    // Prepare
+    const event = proxyEvent({ authorizer: authorizerContext({ exp: FIXED_NOW_SECONDS + 60, permissions: ['orders', 'inventory.adjust'] }) });
+
+    // Act
+    const error = thrownBy(() => principalFromContext(event, ROUTE, frozenClock().now));
+
+    // Assess
+    expect(error).toMatchObject({ message: 'Missing permission: orders.approve' });
+  });
+});
