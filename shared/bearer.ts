@@ -16,5 +16,6 @@ export function parseBearer(header: string | undefined): string {
   if (header.length > MAX_TOKEN_LENGTH + 16) throw new TokenRejectedError('TOKEN_MALFORMED', 'Authorization header too long');
   const match = BEARER.exec(header);
   if (!match?.[1]) throw new TokenRejectedError('TOKEN_MALFORMED', 'Authorization is not "Bearer <token>"');
+  if (match[1].length > MAX_TOKEN_LENGTH) throw new TokenRejectedError('TOKEN_MALFORMED', 'Token too long');
   return match[1];
 }

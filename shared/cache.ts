@@ -66,15 +66,17 @@ export class ExpiringCache<V> {
     if (cached !== undefined) return cached;
     const pending = this.#inFlight.get(key);
     if (pending) return pending;
-    const loading = (async () => {
-      try {
-        const value = await load();
-        this.set(key, value, ttlMs(value));
+    // `load` starts on a later tick, so the promise is registered before it can settle, even when
+    // `load` throws synchronously; a `clear()` meanwhile means its result is not stored.
+    const loading: Promise<V> = Promise.resolve()
+      .then(load)
+      .then((value) => {
+        if (this.#inFlight.get(key) === loading) this.set(key, value, ttlMs(value));
         return value;
-      } finally {
-        this.#inFlight.delete(key);
-      }
-    })();
+      })
+      .finally(() => {
+        if (this.#inFlight.get(key) === loading) this.#inFlight.delete(key);
+      });
     this.#inFlight.set(key, loading);
     return loading;
   }
@@ -84,9 +86,10 @@ export class ExpiringCache<V> {
     this.#entries.delete(key);
   }
 
-  /** Forgets everything; for tests and benchmarks. */
+  /** Forgets everything, loads in flight included (their results will not be stored); for tests and benchmarks. */
   clear(): void {
     this.#entries.clear();
+    this.#inFlight.clear();
   }
 
   /** Number of stored entries, expired ones included until they are touched. */

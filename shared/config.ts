@@ -101,7 +101,7 @@ function keycloakSettings(read: EnvReader): KeycloakSettings {
 
 function serviceSettings(read: EnvReader): ServiceSettings {
   const service = read.string('SERVICE_NAME');
-  if (!(service in routeTable)) {
+  if (!Object.hasOwn(routeTable, service)) {
     throw new ConfigError(`Environment variable SERVICE_NAME must be one of ${Object.keys(routeTable).join(', ')}`);
   }
   return {

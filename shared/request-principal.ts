@@ -12,7 +12,7 @@ import { epochSeconds, type Clock } from './time';
 export function principalFromContext(event: Pick<APIGatewayProxyEvent, 'requestContext'>, route: RouteRule, now: Clock = Date.now): Principal {
   const context = (event.requestContext?.authorizer ?? {}) as Record<string, unknown>;
   const { sub, clientId, scope, permissions } = context;
-  const exp = Number(context.exp);
+  const exp = context.exp === undefined || context.exp === null || context.exp === '' ? Number.NaN : Number(context.exp);
   if (typeof sub !== 'string' || typeof clientId !== 'string' || !Number.isFinite(exp)) {
     throw new TokenRejectedError('TOKEN_MISSING', 'No authorizer context on this request');
   }

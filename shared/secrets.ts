@@ -41,25 +41,37 @@ export function createClientCredentialsSource({
 }: ClientCredentialsSourceOptions): ClientCredentialsSource {
   const provider = new SecretsProvider({ awsSdkV3Client: client });
   let current: { fingerprint: string; auth: ClientAuth } | undefined;
+  // Powertools does not share in-flight fetches: concurrent cold callers wait on one request here.
+  const inFlight = new Map<boolean, Promise<ClientAuth>>();
+
+  async function fetchAuth(forceFetch: boolean): Promise<ClientAuth> {
+    let raw: unknown;
+    try {
+      raw = await provider.get(secretId, { maxAge: maxAgeSeconds, forceFetch });
+    } catch (error) {
+      const cause = (error as { cause?: { name?: string } }).cause ?? error;
+      if ((cause as { name?: string }).name === 'ResourceNotFoundException') throw new SecretNotFoundError(secretId, { cause });
+      throw new SecretsUnavailableError(secretId, { cause });
+    }
+    const clientSecret = parseClientSecret(secretId, clientId, raw);
+    // The fingerprint is the secret itself, held only inside this closure.
+    if (current?.fingerprint !== clientSecret) current = { fingerprint: clientSecret, auth: clientSecretBasic(clientId, clientSecret) };
+    return current.auth;
+  }
 
   return {
     clientId,
-    async get({ forceFetch = false } = {}) {
-      let raw: unknown;
-      try {
-        raw = await provider.get(secretId, { maxAge: maxAgeSeconds, forceFetch });
-      } catch (error) {
-        const cause = (error as { cause?: { name?: string } }).cause ?? error;
-        if ((cause as { name?: string }).name === 'ResourceNotFoundException') throw new SecretNotFoundError(secretId, { cause });
-        throw new SecretsUnavailableError(secretId, { cause });
+    get({ forceFetch = false } = {}) {
+      let pending = inFlight.get(forceFetch);
+      if (!pending) {
+        pending = fetchAuth(forceFetch).finally(() => inFlight.delete(forceFetch));
+        inFlight.set(forceFetch, pending);
       }
-      const clientSecret = parseClientSecret(secretId, clientId, raw);
-      // The fingerprint is the secret itself, held only inside this closure.
-      if (current?.fingerprint !== clientSecret) current = { fingerprint: clientSecret, auth: clientSecretBasic(clientId, clientSecret) };
-      return current.auth;
+      return pending;
     },
     clear() {
       provider.clearCache();
+      inFlight.clear();
       current = undefined;
     },
   };

@@ -66,7 +66,7 @@ export function createExchangedTokens({
   const cache = new ExpiringCache<string>({ maxEntries, now });
   const keyOf = (subjectToken: string, audience: string, scope = '') => `${sha256(subjectToken)} ${audience} ${scope}`;
   return {
-    get(subjectToken, audience, scope) {
+    async get(subjectToken, audience, scope) {
       const subjectExp = expiryOf(subjectToken);
       return cache.getOrLoad(
         keyOf(subjectToken, audience, scope),
@@ -96,7 +96,12 @@ function expiryOf(token: string): number {
 }
 
 function assertExchangedFor(token: string, audience: string, requester: string): void {
-  const claims = decodeJwt(token);
+  let claims: ReturnType<typeof decodeJwt>;
+  try {
+    claims = decodeJwt(token);
+  } catch (error) {
+    throw new KeycloakProtocolError('Exchanged token is not a JWT', { cause: error });
+  }
   if (!audiences(claims.aud).includes(audience)) {
     throw new TokenExchangeResultError(`Exchanged token is not meant for ${audience}`);
   }

@@ -98,10 +98,8 @@ describe('parseBearer', () => {
     expect(error.message).toBe('Authorization header too long');
   });
 
-  // BUG (shared/bearer.ts, parseBearer): MAX_TOKEN_LENGTH is documented as "Longest token accepted",
-  // but only the whole header is bounded (MAX_TOKEN_LENGTH + 16), so tokens of up to
-  // MAX_TOKEN_LENGTH + 9 characters ("Bearer " is 7) are accepted. Remove `.fails` once fixed.
-  it.fails('rejects a token one character longer than MAX_TOKEN_LENGTH', () => {
+  // Regression test: this failed before the fix found while writing these tests.
+  it('rejects a token one character longer than MAX_TOKEN_LENGTH', () => {
     // Prepare
     const header = `Bearer ${'a'.repeat(MAX_TOKEN_LENGTH + 1)}`;
 

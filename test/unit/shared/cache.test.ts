@@ -268,11 +268,8 @@ describe('ExpiringCache', () => {
       expect(cache.get('k')).toBeUndefined();
     });
 
-    // BUG (shared/cache.ts, getOrLoad): when `load` throws synchronously (a plain function rather
-    // than an async one), the IIFE's `finally` runs before `#inFlight.set(key, loading)`, so the
-    // rejected promise stays in `#inFlight` for good and every later call for that key gets the old
-    // failure without loading again. Remove `.fails` once fixed.
-    it.fails('loads again after a load that threw synchronously', async () => {
+    // Regression test: this failed before the fix found while writing these tests.
+    it('loads again after a load that threw synchronously', async () => {
       // Prepare
       const cache = new ExpiringCache<string>({ maxEntries: 10, now: frozenClock().now });
       const throwsSynchronously = (): Promise<string> => {

@@ -119,11 +119,8 @@ describe('readAuthorizerSettings', () => {
     expect(error.message).toBe('Environment variable SERVICE_NAME must be one of service-a, service-b, service-c');
   });
 
-  // BUG (shared/config.ts, serviceSettings: `if (!(service in routeTable))`): `in` also walks the
-  // prototype chain, so SERVICE_NAME=toString (or constructor, hasOwnProperty, __proto__) is accepted
-  // as a ServiceName and `routeTable[service]` later is a function, not a route list. Should be
-  // `Object.hasOwn(routeTable, service)`. Remove `.fails` once fixed.
-  it.fails('rejects a SERVICE_NAME that is an Object.prototype member such as toString', () => {
+  // Regression test: this failed before the fix found while writing these tests.
+  it('rejects a SERVICE_NAME that is an Object.prototype member such as toString', () => {
     // Act
     const error = configErrorOf(() => readAuthorizerSettings({ ...AUTHORIZER_ENV, SERVICE_NAME: 'toString' }));
 

@@ -371,11 +371,8 @@ describe('createExchangedTokens', () => {
     expect(fake.calls).toHaveLength(0);
   });
 
-  // BUG (shared/keycloak/token-cache.ts, createExchangedTokens().get): `get` is not async and calls
-  // `expiryOf(subjectToken)` before `cache.getOrLoad`, so a subject token that is not a JWT throws
-  // synchronously instead of returning a rejected promise as the `Promise<string>` signature
-  // promises (`exchangedTokens.get(x).catch(...)` would not catch it). Remove `.fails` once fixed.
-  it.fails('reports a subject token that is not a JWT through the returned promise', async () => {
+  // Regression test: this failed before the fix found while writing these tests.
+  it('reports a subject token that is not a JWT through the returned promise', async () => {
     // Prepare
     const { exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
 
@@ -389,11 +386,8 @@ describe('createExchangedTokens', () => {
     expect(outcome).toBe('rejected');
   });
 
-  // BUG (shared/keycloak/token-cache.ts, assertExchangedFor): it calls jose's `decodeJwt` unguarded,
-  // so an exchanged access_token that is not a JWT escapes as jose's JWTInvalid instead of the
-  // KeycloakProtocolError `expiryOf` uses; handlers then answer 500 INTERNAL instead of 503
-  // KEYCLOAK_BAD_RESPONSE. Remove `.fails` once fixed.
-  it.fails('refuses an exchanged token that is not a JWT as KeycloakProtocolError', async () => {
+  // Regression test: this failed before the fix found while writing these tests.
+  it('refuses an exchanged token that is not a JWT as KeycloakProtocolError', async () => {
     // Prepare
     const { exchangedTokens } = setup(() => jsonResponse(tokenAnswer('opaque-exchanged-token')));
 
