@@ -222,6 +222,17 @@ describe(`serverless package --stage ${STAGE} (no AWS credentials)`, () => {
     }
   });
 
+  it('leaves no route open to anonymous callers: the demo entry needs IAM, every other route a Keycloak token', () => {
+    const methods = resourcesOfType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS');
+    const byType = Object.fromEntries(methods.map(([id, m]) => [id, m.Properties.AuthorizationType]));
+
+    expect(methods.length).toBeGreaterThanOrEqual(5);
+    expect(byType.ApiGatewayMethodRunDashserviceDashbGet).toBe('AWS_IAM');
+    for (const [id, type] of Object.entries(byType)) {
+      if (id !== 'ApiGatewayMethodRunDashserviceDashbGet') expect(type, id).toBe('CUSTOM');
+    }
+  });
+
   it('answers 401, 403 and 503 (authorizer failing closed) with JSON error bodies', () => {
     const responses = Object.fromEntries(resourcesOfType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [r.Properties.ResponseType, r.Properties]));
     const expected = { UNAUTHORIZED: '401', ACCESS_DENIED: '403', AUTHORIZER_FAILURE: '503', AUTHORIZER_CONFIGURATION_ERROR: '503' };
