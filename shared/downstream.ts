@@ -63,6 +63,32 @@ export function createServiceCaller({ service, baseUrl, timeoutMs, fetch = globa
   };
 }
 
+/** A cached bearer token for one downstream service, and a way to drop it when the service refuses it. */
+export interface TokenSource {
+  get(): Promise<string>;
+  invalidate(): void;
+}
+
+/**
+ * POSTs with a cached token; when the service answers 401 (the token was revoked, or Keycloak
+ * restarted with new keys) the token is dropped and the call made once more with a fresh one.
+ * Returns the 2xx body, or throws {@link DownstreamRejectedError}.
+ */
+export async function postWithFreshTokenOn401(
+  caller: ServiceCaller,
+  service: string,
+  request: { path: string; body: unknown; correlationId: string },
+  token: TokenSource,
+): Promise<unknown> {
+  const send = async () => caller.post(request.path, await token.get(), request.body, request.correlationId);
+  let answer = await send();
+  if (answer.status === 401) {
+    token.invalidate();
+    answer = await send();
+  }
+  return expectSuccess(service, answer);
+}
+
 /** The body of a 2xx answer, or a {@link DownstreamRejectedError} that names the service and status. */
 export function expectSuccess(service: string, answer: ServiceAnswer): unknown {
   if (answer.status >= 200 && answer.status < 300) return answer.body;

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseBearer } from '../../shared/bearer';
 import { readCallerSettings, type Env } from '../../shared/config';
-import { createServiceCaller, expectSuccess, type ServiceCaller } from '../../shared/downstream';
+import { createServiceCaller, postWithFreshTokenOn401, type ServiceCaller, type TokenSource } from '../../shared/downstream';
 import { handleRequest } from '../../shared/handler';
 import { header, json } from '../../shared/http';
 import {
@@ -45,20 +45,8 @@ export function createServiceADependencies(env: Env, overrides: RuntimeOverrides
   };
 }
 
-/** A token source for B with a way to drop the token B refused. */
-interface TokenForB {
-  get(): Promise<string>;
-  invalidate(): void;
-}
-
-async function callB(serviceB: ServiceCaller, token: TokenForB, correlationId: string): Promise<unknown> {
-  let answer = await serviceB.post(processRoute.path, await token.get(), DEMO_ORDER, correlationId);
-  if (answer.status === 401) {
-    // B refused a token we cached (revoked, or Keycloak restarted): fetch a fresh one, once.
-    token.invalidate();
-    answer = await serviceB.post(processRoute.path, await token.get(), DEMO_ORDER, correlationId);
-  }
-  return expectSuccess(SERVICE_B, answer);
+function callB(serviceB: ServiceCaller, token: TokenSource, correlationId: string): Promise<unknown> {
+  return postWithFreshTokenOn401(serviceB, SERVICE_B, { path: processRoute.path, body: DEMO_ORDER, correlationId }, token);
 }
 
 /**
@@ -73,11 +61,7 @@ export function createServiceAHandler(dependencies: () => ServiceADependencies, 
       if (event.resource === asUserRoute.path) {
         principalFromContext(event, asUserRoute, now);
         const userToken = parseBearer(header(event, 'authorization'));
-        const forB = {
-          get: () => exchangedTokens.get(userToken, SERVICE_B),
-          invalidate: () => exchangedTokens.invalidate(userToken, SERVICE_B),
-        };
-        return json(200, await callB(serviceB, forB, correlationId));
+        return json(200, await callB(serviceB, exchangedTokens.source(userToken, SERVICE_B), correlationId));
       }
       return json(200, await callB(serviceB, ownTokens, correlationId));
     });

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseBearer } from '../../shared/bearer';
 import { readCallerSettings, type Env } from '../../shared/config';
-import { createServiceCaller, expectSuccess, type ServiceCaller } from '../../shared/downstream';
+import { createServiceCaller, postWithFreshTokenOn401, type ServiceCaller } from '../../shared/downstream';
 import { BadRequestError } from '../../shared/errors';
 import { handleRequest } from '../../shared/handler';
 import { header, json, jsonBody } from '../../shared/http';
@@ -77,16 +77,15 @@ export function createServiceBHandler(dependencies: () => ServiceBDependencies, 
       const principal = principalFromContext(event, processRoute, now);
       const order = parseProcessRequest(jsonBody(event));
       const subjectToken = parseBearer(header(event, 'authorization'));
-      const callC = async () =>
-        serviceC.post(computeRoute.path, await exchangedTokens.get(subjectToken, SERVICE_C), { value: 10 }, correlationId);
-      let answer = await callC();
-      if (answer.status === 401) {
-        exchangedTokens.invalidate(subjectToken, SERVICE_C);
-        answer = await callC();
-      }
+      const serviceCBody = await postWithFreshTokenOn401(
+        serviceC,
+        SERVICE_C,
+        { path: computeRoute.path, body: { value: 10 }, correlationId },
+        exchangedTokens.source(subjectToken, SERVICE_C),
+      );
       return json(200, {
         service_b: `Order ${order.order_id} processed by Service B`,
-        service_c: expectSuccess(SERVICE_C, answer),
+        service_c: serviceCBody,
         caller: { sub: principal.sub, azp: principal.clientId },
       });
     });

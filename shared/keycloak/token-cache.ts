@@ -48,6 +48,8 @@ export interface ExchangedTokens {
   get(subjectToken: string, audience: string, scope?: string): Promise<string>;
   /** Drops the entry, e.g. after the downstream service answered 401. */
   invalidate(subjectToken: string, audience: string, scope?: string): void;
+  /** `get` and `invalidate` bound to one subject token and audience, for a downstream call. */
+  source(subjectToken: string, audience: string, scope?: string): { get(): Promise<string>; invalidate(): void };
   clear(): void;
 }
 
@@ -65,7 +67,7 @@ export function createExchangedTokens({
 }: TokenCacheOptions & { maxEntries: number }): ExchangedTokens {
   const cache = new ExpiringCache<string>({ maxEntries, now });
   const keyOf = (subjectToken: string, audience: string, scope = '') => `${sha256(subjectToken)} ${audience} ${scope}`;
-  return {
+  const exchanged: ExchangedTokens = {
     async get(subjectToken, audience, scope) {
       const subjectExp = expiryOf(subjectToken);
       return cache.getOrLoad(
@@ -79,8 +81,13 @@ export function createExchangedTokens({
       );
     },
     invalidate: (subjectToken, audience, scope) => cache.delete(keyOf(subjectToken, audience, scope)),
+    source: (subjectToken, audience, scope) => ({
+      get: () => exchanged.get(subjectToken, audience, scope),
+      invalidate: () => exchanged.invalidate(subjectToken, audience, scope),
+    }),
     clear: () => cache.clear(),
   };
+  return exchanged;
 }
 
 /** `exp` of a JWT that Keycloak just handed us or that our authorizer accepted. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createServiceCaller, expectSuccess } from '../../../shared/downstream';
+import { createServiceCaller, expectSuccess, postWithFreshTokenOn401, type ServiceAnswer } from '../../../shared/downstream';
 import { DownstreamRejectedError, DownstreamUnavailableError } from '../../../shared/errors';
 import { createFakeFetch, jsonResponse } from '../helpers/fake-fetch';
 
@@ -180,5 +180,80 @@ describe('expectSuccess', () => {
 
     // Assess
     expect(act).toThrow('service-c answered HTTP 302');
+  });
+});
+
+describe('postWithFreshTokenOn401', () => {
+  /** A caller answering the given statuses in turn, recording the tokens it was sent. */
+  function scriptedCaller(statuses: number[]) {
+    const tokens: string[] = [];
+    return {
+      tokens,
+      caller: {
+        async post(_path: string, token: string): Promise<ServiceAnswer> {
+          tokens.push(token);
+          const status = statuses.shift() ?? 500;
+          return { status, body: status === 200 ? { ok: true } : { error: 'TOKEN_INACTIVE' } };
+        },
+      },
+    };
+  }
+
+  /** A token source handing out token-1, token-2… and counting invalidations. */
+  function countingSource() {
+    let issued = 0;
+    let current: string | undefined;
+    const source = {
+      invalidations: 0,
+      get: async () => (current ??= `token-${++issued}`),
+      invalidate: () => {
+        source.invalidations += 1;
+        current = undefined;
+      },
+    };
+    return source;
+  }
+
+  const request = { path: '/api/compute', body: { value: 10 }, correlationId: 'c-1' };
+
+  it('returns the body of a first 2xx answer without touching the token', async () => {
+    const { caller, tokens } = scriptedCaller([200]);
+    const source = countingSource();
+
+    const body = await postWithFreshTokenOn401(caller, 'service-c', request, source);
+
+    expect(body).toEqual({ ok: true });
+    expect(tokens).toEqual(['token-1']);
+    expect(source.invalidations).toBe(0);
+  });
+
+  it('drops the refused token after a 401 and succeeds with a fresh one', async () => {
+    const { caller, tokens } = scriptedCaller([401, 200]);
+    const source = countingSource();
+
+    const body = await postWithFreshTokenOn401(caller, 'service-c', request, source);
+
+    expect(body).toEqual({ ok: true });
+    expect(tokens).toEqual(['token-1', 'token-2']);
+    expect(source.invalidations).toBe(1);
+  });
+
+  it('retries only once: a second 401 is reported as DownstreamRejectedError with status 401', async () => {
+    const { caller, tokens } = scriptedCaller([401, 401, 200]);
+
+    const error = await postWithFreshTokenOn401(caller, 'service-c', request, countingSource()).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DownstreamRejectedError);
+    expect((error as DownstreamRejectedError).status).toBe(401);
+    expect(tokens).toHaveLength(2);
+  });
+
+  it('does not retry other refusals such as 403', async () => {
+    const { caller, tokens } = scriptedCaller([403, 200]);
+
+    const error = await postWithFreshTokenOn401(caller, 'service-c', request, countingSource()).catch((e: unknown) => e);
+
+    expect((error as DownstreamRejectedError).status).toBe(403);
+    expect(tokens).toEqual(['token-1']);
   });
 });
