@@ -1,18 +1,63 @@
 // @ts-check
 /**
  * The local stack as one unit: Keycloak, the Secrets Manager emulator and serverless offline.
- * `up` is idempotent (a healthy stack is left as it is) and returns when everything is ready.
+ * `up` is idempotent (a healthy stack is left as it is, except that serverless offline is restarted
+ * when the functions' sources changed since it bundled them) and returns when everything is ready.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startKeycloak, stopKeycloak, waitForRealm } from '../../keycloak/keycloak.mjs';
-import { stackConfig } from './config.mjs';
+import { projectRoot, stackConfig } from './config.mjs';
 import { startOffline, stopOffline } from './offline.mjs';
 import { isPortOpen } from './proc.mjs';
 import { seedSecrets, startSecretsEmulator, stopSecretsEmulator } from './secrets.mjs';
 
 /** @param {ReturnType<typeof stackConfig>} config */
 const markerFile = (config) => path.join(config.stateDir, 'stack.json');
+
+/** What serverless offline bundles: a change to any of these makes a running stack stale. */
+const BUNDLED_SOURCES = ['functions', 'authorizer', 'shared', 'serverless.yml', 'package-lock.json'];
+
+/** A hash of the bundled sources' paths and contents. */
+export function sourcesFingerprint() {
+  const hash = createHash('sha256');
+  /** @param {string} relative */
+  const visit = (relative) => {
+    const absolute = path.join(projectRoot, relative);
+    if (!existsSync(absolute)) return;
+    if (statSync(absolute).isDirectory()) {
+      for (const entry of readdirSync(absolute).sort()) visit(path.join(relative, entry));
+      return;
+    }
+    hash.update(relative).update('\0').update(readFileSync(absolute)).update('\0');
+  };
+  BUNDLED_SOURCES.forEach(visit);
+  return hash.digest('hex');
+}
+
+/**
+ * @param {ReturnType<typeof stackConfig>} config
+ * @returns {{ sourcesFingerprint?: string, introspectionCacheTtlSeconds?: number } | undefined}
+ */
+function readMarker(config) {
+  try {
+    return JSON.parse(readFileSync(markerFile(config), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** @param {ReturnType<typeof stackConfig>} config */
+function writeMarker(config) {
+  const marker = {
+    startedAt: new Date().toISOString(),
+    apiUrl: config.apiUrl,
+    introspectionCacheTtlSeconds: config.introspectionCacheTtlSeconds,
+    sourcesFingerprint: sourcesFingerprint(),
+  };
+  writeFileSync(markerFile(config), JSON.stringify(marker, null, 2));
+}
 
 /**
  * Whether a stack started by `stackUp` is running and answering.
@@ -39,7 +84,16 @@ export async function isStackUp(config) {
  */
 export async function stackUp(config, progress) {
   if (await isStackUp(config)) {
-    progress('the stack is already up');
+    if (readMarker(config)?.sourcesFingerprint !== sourcesFingerprint()) {
+      // A reused stack must not serve stale bundles to the tests that follow.
+      progress('the stack is up, but the functions changed since it bundled them: restarting serverless offline…');
+      await stopOffline(config);
+      await startOffline(config);
+      writeMarker(config);
+      progress(`serverless offline: ready at ${config.apiUrl}`);
+    } else {
+      progress('the stack is already up');
+    }
     return false;
   }
   try {
@@ -51,11 +105,7 @@ export async function stackUp(config, progress) {
     progress('serverless offline: bundling and starting the functions…');
     await startOffline(config);
     progress(`serverless offline: ready at ${config.apiUrl}`);
-    writeFileSync(markerFile(config), JSON.stringify({
-        startedAt: new Date().toISOString(),
-        apiUrl: config.apiUrl,
-        introspectionCacheTtlSeconds: config.introspectionCacheTtlSeconds,
-      }));
+    writeMarker(config);
     return true;
   } catch (error) {
     await stackDown(config);
@@ -74,14 +124,4 @@ export async function stackDown(config) {
   if (await stopKeycloak(config)) stopped.push('keycloak');
   rmSync(markerFile(config), { force: true });
   return stopped;
-}
-
-/**
- * Prints where each part of the stack writes its log.
- * @param {ReturnType<typeof stackConfig>} config
- */
-export function logFiles(config) {
-  return ['keycloak', 'moto', 'offline']
-    .map((name) => path.join(config.stateDir, `${name}.log`))
-    .filter((file) => existsSync(file) && readFileSync(file).length >= 0);
 }
