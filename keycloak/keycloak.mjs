@@ -6,7 +6,8 @@
  * CLI: `node keycloak/keycloak.mjs fetch|start|stop|status`. The stack scripts import the functions.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stackConfig } from '../scripts/lib/config.mjs';
@@ -79,6 +80,10 @@ export async function ensureDistribution(config, progress = () => {}) {
   mkdirSync(config.cacheDir, { recursive: true });
   progress(`fetching Keycloak ${config.keycloakVersion} from Maven Central (once; cached in keycloak/.cache)…`);
   const artifact = `org.keycloak:keycloak-quarkus-dist:${config.keycloakVersion}:zip`;
+  // Without a POM the plugin writes "already unpacked" markers under `${project.basedir}/target/` of
+  // the working directory, and a stale marker makes it skip the unpack (a marker once committed to
+  // this repository broke every fresh clone): run it in a scratch folder removed afterwards.
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'keycloak-fetch-'));
   const args = [
     '-B',
     '--no-transfer-progress',
@@ -87,7 +92,7 @@ export async function ensureDistribution(config, progress = () => {}) {
     `-DoutputDirectory=${config.cacheDir}`,
   ];
   const output = await new Promise((resolve, reject) => {
-    const child = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('mvn', args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     const onData = (/** @type {Buffer} */ chunk) => {
       log += chunk;
@@ -97,9 +102,11 @@ export async function ensureDistribution(config, progress = () => {}) {
     child.stderr.on('data', onData);
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(log) : reject(new StackError(lastLines(log, 15)))));
-  }).catch((error) => {
-    throw new StackError(`Maven could not fetch ${artifact}: ${error.message}`);
-  });
+  })
+    .catch((error) => {
+      throw new StackError(`Maven could not fetch ${artifact}: ${error.message}`);
+    })
+    .finally(() => rmSync(workDir, { recursive: true, force: true }));
   if (!existsSync(path.join(home, 'bin', 'kc.sh'))) {
     throw new StackError(`Maven finished but ${home}/bin/kc.sh is missing: ${lastLines(String(output), 5)}`);
   }
