@@ -51,7 +51,7 @@ describe('mavenFailureMessage', () => {
       header +
       '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack (default-cli) on project ' +
       'standalone-pom: Unable to find/resolve artifact. Could not find artifact org.keycloak:keycloak-quarkus-dist:zip:26.99.0 ' +
-      'in central (https://repo.maven.apache.org/maven2) -> [Help 1]\n[ERROR] \n[ERROR] To see the full stack trace of the errors, re-run Maven with the -e switch.\n';
+      'in central (https://maven.example.test/maven2) -> [Help 1]\n[ERROR] \n[ERROR] To see the full stack trace of the errors, re-run Maven with the -e switch.\n';
 
     const message = mavenFailureMessage('26.99.0', log);
 
