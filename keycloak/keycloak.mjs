@@ -53,8 +53,11 @@ function javaMajor(javaBin) {
   return result.status === 0 ? parseJavaVersion(`${result.stderr}${result.stdout}`) : undefined;
 }
 
-/** @param {string} text output of `java -version` */
-function parseJavaVersion(text) {
+/**
+ * The major version in the output of `java -version` (`1.8.0_…` → 8, `21.0.2` → 21).
+ * @param {string} text
+ */
+export function parseJavaVersion(text) {
   const match = /version "(\d+)(?:\.(\d+))?/.exec(text);
   if (!match) return undefined;
   const major = Number(match[1]);
@@ -68,15 +71,8 @@ function parseJavaVersion(text) {
  */
 export async function ensureDistribution(config, progress = () => {}) {
   const home = path.join(config.cacheDir, `keycloak-${config.keycloakVersion}`);
-  if (existsSync(path.join(home, 'bin', 'kc.sh'))) return home;
-  try {
-    execFileSync('mvn', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new StackError(
-      'Fetching Keycloak needs Maven (`mvn`) and it was not found: install Maven (for example ' +
-        '`apt-get install maven`), or set KEYCLOAK_URL to an already running Keycloak.',
-    );
-  }
+  if (isDistributionCached(config)) return home;
+  assertMavenInstalled();
   mkdirSync(config.cacheDir, { recursive: true });
   progress(`fetching Keycloak ${config.keycloakVersion} from Maven Central (once; cached in keycloak/.cache)…`);
   const artifact = `org.keycloak:keycloak-quarkus-dist:${config.keycloakVersion}:zip`;
@@ -101,27 +97,146 @@ export async function ensureDistribution(config, progress = () => {}) {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(log) : reject(new StackError(lastLines(log, 15)))));
+    child.on('exit', (code) => (code === 0 ? resolve(log) : reject(new StackError(mavenFailureMessage(config.keycloakVersion, log)))));
   })
     .catch((error) => {
-      throw new StackError(`Maven could not fetch ${artifact}: ${error.message}`);
+      throw error instanceof StackError ? error : new StackError(`Maven could not fetch ${artifact}: ${error.message}`);
     })
     .finally(() => rmSync(workDir, { recursive: true, force: true }));
   if (!existsSync(path.join(home, 'bin', 'kc.sh'))) {
-    throw new StackError(`Maven finished but ${home}/bin/kc.sh is missing: ${lastLines(String(output), 5)}`);
+    throw new StackError(
+      `Maven reported success but ${home}/bin/kc.sh is missing: delete keycloak/.cache/ and start again ` +
+        `(Maven said: ${lastLines(String(output), 1)}).`,
+    );
   }
   return home;
 }
 
 /**
- * The first ERROR line Keycloak logged (a failed realm import, a bad option), for a one-sentence report.
- * @param {string} logFile
+ * Whether the distribution of the configured version is already unpacked in the cache.
+ * @param {ReturnType<typeof stackConfig>} config
  */
-function firstError(logFile) {
-  const lines = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n') : [];
-  const errors = lines.filter((line) => / ERROR /.test(line)).map((line) => line.replace(/^.*?\) /, ''));
-  const specific = errors.find((line) => !/Failed to start server|For more details/.test(line));
-  return specific ? ` Keycloak said: ${specific.slice(0, 400)}` : '';
+export function isDistributionCached(config) {
+  return existsSync(path.join(config.cacheDir, `keycloak-${config.keycloakVersion}`, 'bin', 'kc.sh'));
+}
+
+/** Fails with one sentence when `mvn` cannot be run. */
+function assertMavenInstalled() {
+  try {
+    execFileSync('mvn', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new StackError(
+      'Fetching Keycloak needs Maven (`mvn`) and it was not found: install Maven (for example ' +
+        '`apt-get install maven`), or set KEYCLOAK_URL to an already running Keycloak.',
+    );
+  }
+}
+
+/**
+ * One sentence for a failed Maven fetch, from Maven's output: the version is not served, the
+ * repository is unreachable, or else Maven's own first error line.
+ * @param {string} version
+ * @param {string} log Maven's stdout and stderr
+ */
+export function mavenFailureMessage(version, log) {
+  const artifact = `org.keycloak:keycloak-quarkus-dist:${version}:zip`;
+  const errors = stripAnsi(log)
+    .split('\n')
+    .filter((line) => line.startsWith('[ERROR]'))
+    .map((line) => line.replace(/^\[ERROR\]\s*/, '').trim())
+    .filter(Boolean);
+  const first = (errors[0] ?? lastLines(stripAnsi(log), 1))
+    .replace(/^Failed to execute goal .*?: /, '')
+    .replace(/\s*-> \[Help \d+\]$/, '');
+  if (/Could not find artifact|was not found in/.test(first)) {
+    return (
+      `Keycloak ${version} is not in the Maven repository (${artifact} was not found): set KEYCLOAK_VERSION to a ` +
+      `served version (26.7.3 is the tested one) or KEYCLOAK_URL to an already running Keycloak.`
+    );
+  }
+  if (/Could not transfer|Unknown host|Connection refused|timed out|Network is unreachable|UnknownHost/i.test(first)) {
+    return (
+      `Maven could not reach its repository to fetch ${artifact} (${first.slice(0, 200)}): check the network or ` +
+      `the mirror and proxy in ~/.m2/settings.xml, or set KEYCLOAK_URL to an already running Keycloak.`
+    );
+  }
+  return `Maven could not fetch ${artifact}: ${first.slice(0, 300)}`;
+}
+
+/**
+ * Reads the realm file and fails with one sentence when Keycloak could not import it: not JSON
+ * (with line and column), or a realm of another name than the one the stack waits for.
+ * @param {{ realmFile: string, realm: string }} config
+ * @param {string} [text] the file's content (read from `realmFile` when absent)
+ */
+export function checkRealmFile(config, text = readFileSync(config.realmFile, 'utf8')) {
+  const file = path.relative(process.cwd(), config.realmFile) || config.realmFile;
+  /** @type {{ realm?: unknown }} */
+  let realm;
+  try {
+    realm = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = Number(/position (\d+)/.exec(message)?.[1]);
+    const where = Number.isInteger(position) ? ` at line ${lineAndColumn(text, position)}` : '';
+    throw new StackError(`The realm file ${file} is not valid JSON${where} (${message}): fix it and start again.`);
+  }
+  if (realm?.realm !== config.realm) {
+    throw new StackError(
+      `The realm file ${file} defines realm "${String(realm?.realm)}" but the stack expects "${config.realm}": ` +
+        `rename one of them (KEYCLOAK_REALM sets the expected name).`,
+    );
+  }
+}
+
+/** @param {string} text @param {number} position */
+function lineAndColumn(text, position) {
+  const before = text.slice(0, position).split('\n');
+  return `${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+/**
+ * One sentence for a Keycloak that exited or never became ready, from the ERROR lines of its log:
+ * a failed realm import is named as such, otherwise Keycloak's own most specific error is quoted.
+ * @param {{ exit: string | undefined, log: string, logFile: string, realmFile: string, timeoutSeconds: number }} facts
+ */
+export function keycloakFailureMessage({ exit, log, logFile, realmFile, timeoutSeconds }) {
+  const errors = stripAnsi(log)
+    .split('\n')
+    .filter((line) => / ERROR /.test(line))
+    .map((line) => line.replace(/^.*? ERROR \[[^\]]*\] \([^)]*\) /, '').replace(/^ERROR: /, '').trim());
+  const generic = /^(Failed to start server|For more details|Failed to run import$)/;
+  const specific = errors.find((line) => !generic.test(line));
+  const importFailed = errors.some((line) => /^Failed to run import/.test(line));
+  const what = exit ? `Keycloak stopped before it became ready (${exit})` : `Keycloak did not become ready within ${timeoutSeconds} s`;
+  const realm = path.relative(process.cwd(), realmFile) || realmFile;
+  if (importFailed) {
+    return `${what} because the import of ${realm} failed${specific ? `: ${specific.slice(0, 300)}` : ''}; the full log is ${logFile}.`;
+  }
+  if (specific) {
+    return `${what}: Keycloak said "${specific.slice(0, 300)}" (if that names something in ${realm}, the realm import failed); the full log is ${logFile}.`;
+  }
+  return `${what}; the full log is ${logFile}.`;
+}
+
+/** @param {string} text */
+function stripAnsi(text) {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+/**
+ * Checks, before anything starts, what starting Keycloak needs: free ports, a JDK, Maven when the
+ * distribution is not cached yet, and a realm file Keycloak can import.
+ * @param {ReturnType<typeof stackConfig>} config
+ */
+export async function checkKeycloakPrerequisites(config) {
+  await assertPortFree('Keycloak', config.host, config.keycloakPort, 'KEYCLOAK_PORT');
+  await assertPortFree('Keycloak (management)', config.host, config.keycloakManagementPort, 'KEYCLOAK_MANAGEMENT_PORT');
+  const java = findJava();
+  if (!isDistributionCached(config)) assertMavenInstalled();
+  checkRealmFile(config);
+  return java;
 }
 
 /** @param {string} text @param {number} n */
@@ -141,9 +256,7 @@ export async function startKeycloak(config, progress = () => {}) {
     await waitForRealm(config, 60_000);
     return;
   }
-  await assertPortFree('Keycloak', config.host, config.keycloakPort);
-  await assertPortFree('Keycloak (management)', config.host, config.keycloakManagementPort);
-  const { javaHome, major } = findJava();
+  const { javaHome, major } = await checkKeycloakPrerequisites(config);
   const home = await ensureDistribution(config, progress);
   const importDir = path.join(home, 'data', 'import');
   mkdirSync(importDir, { recursive: true });
@@ -175,12 +288,21 @@ export async function startKeycloak(config, progress = () => {}) {
     stateDir: config.stateDir,
   });
   // From 26.6 the HTTP port opens before the server is ready: wait on the management port.
+  const timeoutMs = 240_000;
   await waitFor(
     'Keycloak',
     () => httpOk(`http://${config.host}:${config.keycloakManagementPort}/health/ready`),
-    { timeoutMs: 240_000, isDead: service.exited },
-  ).catch((error) => {
-    throw new StackError(`${error.message}${firstError(service.logFile)} Its log is ${service.logFile}.`);
+    { timeoutMs, isDead: service.exited },
+  ).catch(() => {
+    throw new StackError(
+      keycloakFailureMessage({
+        exit: service.exitStatus(),
+        log: existsSync(service.logFile) ? readFileSync(service.logFile, 'utf8') : '',
+        logFile: service.logFile,
+        realmFile: config.realmFile,
+        timeoutSeconds: timeoutMs / 1000,
+      }),
+    );
   });
   await waitForRealm(config, 30_000);
 }

@@ -54,6 +54,10 @@ Try it:
     ${tokenUrl} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
   curl -s -H "Authorization: Bearer $TOKEN" ${config.apiUrl}/run-service-b/as-user
 
+  npm run demo      both flows hop by hop: each token's claims and each authorizer's decision
+  npm run doctor    checks the realm for what this kit needs, with a fix for each failure
+  (in another terminal, with the same *_PORT variables as this one)
+
 ${startedHere ? 'Following the functions\' log; Ctrl-C stops the stack.' : 'The stack was already up (npm run stack:up); Ctrl-C leaves it running.'}
 `);
 

@@ -1,9 +1,12 @@
 // @ts-check
 /** Starts and stops `serverless offline` (API Gateway + Lambda emulation) for the stack. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './config.mjs';
-import { assertPortFree, isPortOpen, startDetached, stopService, waitFor } from './proc.mjs';
+import { StackError, assertPortFree, isPortOpen, startDetached, stopService, waitFor } from './proc.mjs';
 import { emulatorEnv } from './secrets.mjs';
+
+const serverlessBin = path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js');
 
 /**
  * The environment serverless offline runs in: the stack's URLs, the emulator's dummy AWS
@@ -26,16 +29,27 @@ export function offlineEnv(config) {
 }
 
 /**
+ * Checks, before anything starts, that serverless is installed and both its ports are free.
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ */
+export async function checkOfflinePrerequisites(config) {
+  if (!existsSync(serverlessBin)) {
+    throw new StackError('serverless is not installed in node_modules/: run `npm ci` in the project folder first.');
+  }
+  await assertPortFree('serverless offline (HTTP)', config.host, config.httpPort, 'OFFLINE_HTTP_PORT');
+  await assertPortFree('serverless offline (Lambda)', config.host, config.lambdaPort, 'OFFLINE_LAMBDA_PORT');
+}
+
+/**
  * Starts serverless offline detached and waits until both its HTTP and Lambda ports answer.
  * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
  */
 export async function startOffline(config) {
-  await assertPortFree('serverless offline (HTTP)', config.host, config.httpPort);
-  await assertPortFree('serverless offline (Lambda)', config.host, config.lambdaPort);
+  await checkOfflinePrerequisites(config);
   const service = startDetached({
     name: 'offline',
     command: process.execPath,
-    args: [path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', config.stage],
+    args: [serverlessBin, 'offline', 'start', '--stage', config.stage],
     env: offlineEnv(config),
     cwd: projectRoot,
     stateDir: config.stateDir,

@@ -36,18 +36,28 @@ export function isPortOpen(host, port) {
 }
 
 /**
+ * The one-sentence report of a port another process holds.
+ * @param {string} component what wanted the port, e.g. "Keycloak"
+ * @param {string} host
+ * @param {number} port
+ * @param {string} envName the variable that moves it, e.g. KEYCLOAK_PORT
+ */
+export function portInUseMessage(component, host, port, envName) {
+  return (
+    `Port ${port} on ${host} is already in use, so ${component} cannot start: stop whatever holds it ` +
+    `(\`lsof -i :${port}\` shows it) or set ${envName} to a free port.`
+  );
+}
+
+/**
  * Fails with a clear sentence when a port this stack needs is already taken.
  * @param {string} component
  * @param {string} host
  * @param {number} port
+ * @param {string} envName
  */
-export async function assertPortFree(component, host, port) {
-  if (await isPortOpen(host, port)) {
-    throw new StackError(
-      `Port ${port} on ${host} is already in use, so ${component} cannot start there: stop whatever holds it ` +
-        `(\`npm run stack:down\` if it is this stack) or choose another port with the matching environment variable.`,
-    );
-  }
+export async function assertPortFree(component, host, port, envName) {
+  if (await isPortOpen(host, port)) throw new StackError(portInUseMessage(component, host, port, envName));
 }
 
 /**
@@ -93,10 +103,17 @@ export function startDetached({ name, command, args, env, cwd, stateDir }) {
   /** @type {string | undefined} */
   let exit;
   child.once('exit', (code, signal) => {
-    exit = `exit ${signal ?? code}; see ${logFile}`;
+    exit = signal ? `killed by ${signal}` : `exit code ${code}`;
   });
   child.unref();
-  return { pid: child.pid, logFile, exited: () => exit };
+  return {
+    pid: child.pid,
+    logFile,
+    /** How it ended (`exit code 1`), or undefined while it runs. */
+    exitStatus: () => exit,
+    /** How it ended and where its log is, for `waitFor`'s `isDead`; undefined while it runs. */
+    exited: () => (exit ? `${exit}; its log is ${logFile}` : undefined),
+  };
 }
 
 /**

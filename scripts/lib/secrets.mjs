@@ -39,10 +39,10 @@ export function secretsClient(config) {
 }
 
 /**
- * Starts moto_server on loopback.
+ * Checks, before anything starts, that `moto_server` is installed and its port is free.
  * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
  */
-export async function startSecretsEmulator(config) {
+export async function checkSecretsEmulatorPrerequisites(config) {
   try {
     execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
   } catch {
@@ -50,7 +50,15 @@ export async function startSecretsEmulator(config) {
       'The Secrets Manager emulator `moto_server` was not found: install it with `pip install "moto[server]"`.',
     );
   }
-  await assertPortFree('the Secrets Manager emulator', config.host, config.secretsPort);
+  await assertPortFree('the Secrets Manager emulator', config.host, config.secretsPort, 'SECRETS_MANAGER_PORT');
+}
+
+/**
+ * Starts moto_server on loopback.
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ */
+export async function startSecretsEmulator(config) {
+  await checkSecretsEmulatorPrerequisites(config);
   const service = startDetached({
     name: 'moto',
     command: 'moto_server',

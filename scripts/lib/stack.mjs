@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startKeycloak, stopKeycloak, waitForRealm } from '../../keycloak/keycloak.mjs';
+import { checkKeycloakPrerequisites, startKeycloak, stopKeycloak, waitForRealm } from '../../keycloak/keycloak.mjs';
 import { projectRoot, stackConfig } from './config.mjs';
-import { startOffline, stopOffline } from './offline.mjs';
+import { checkOfflinePrerequisites, startOffline, stopOffline } from './offline.mjs';
 import { isPortOpen } from './proc.mjs';
-import { seedSecrets, startSecretsEmulator, stopSecretsEmulator } from './secrets.mjs';
+import { checkSecretsEmulatorPrerequisites, seedSecrets, startSecretsEmulator, stopSecretsEmulator } from './secrets.mjs';
 
 /** @param {ReturnType<typeof stackConfig>} config */
 const markerFile = (config) => path.join(config.stateDir, 'stack.json');
@@ -68,7 +68,8 @@ export async function isStackUp(config) {
   const open = await Promise.all([
     isPortOpen(config.host, config.secretsPort),
     isPortOpen(config.host, config.httpPort),
-    waitForRealm(config, 1000).then(
+    // Generous: on a busy machine a slow answer must not make a running stack look down.
+    waitForRealm(config, 5000).then(
       () => true,
       () => false,
     ),
@@ -96,6 +97,10 @@ export async function stackUp(config, progress) {
     }
     return false;
   }
+  // Parts of an earlier stack that is no longer whole (one part died) would hold their ports.
+  const leftovers = await stackDown(config);
+  if (leftovers.length > 0) progress(`stopped what was left of an earlier stack: ${leftovers.join(', ')}`);
+  await checkPrerequisites(config);
   try {
     await startKeycloak(config, (line) => progress(`keycloak: ${line}`));
     progress(`keycloak: ready at ${config.keycloakUrl}/realms/${config.realm}`);
@@ -111,6 +116,17 @@ export async function stackUp(config, progress) {
     await stackDown(config);
     throw error;
   }
+}
+
+/**
+ * Fails with one sentence, before anything starts, when a part cannot start: a port in use, no JDK,
+ * no Maven for the first fetch, an unusable realm file, no `moto_server`, no `npm ci`.
+ * @param {ReturnType<typeof stackConfig>} config
+ */
+export async function checkPrerequisites(config) {
+  if (!config.externalKeycloakUrl) await checkKeycloakPrerequisites(config);
+  await checkSecretsEmulatorPrerequisites(config);
+  await checkOfflinePrerequisites(config);
 }
 
 /**

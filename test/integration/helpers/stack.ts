@@ -156,7 +156,12 @@ async function adminToken(): Promise<string> {
 
 /** Calls Keycloak's admin REST API of the stack's realm. */
 export async function keycloakAdmin(method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${stack.keycloakUrl}/admin/realms/${stack.realm}${path}`, {
+  return keycloakAdminOf(stack.realm, method, path, body);
+}
+
+/** Calls Keycloak's admin REST API of any realm; an empty `realm` addresses `/admin/realms` itself (create a realm). */
+export async function keycloakAdminOf(realm: string, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${stack.keycloakUrl}/admin/realms${realm ? `/${realm}` : ''}${path}`, {
     method,
     headers: { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

@@ -1,0 +1,252 @@
+// @ts-check
+/**
+ * `npm run doctor`: checks a Keycloak realm for what this kit needs, and explains each failure in
+ * one sentence with its fix. Exits 1 when a check fails.
+ *
+ * The local realm by default; any other with KEYCLOAK_URL, KEYCLOAK_REALM and an administrator's
+ * KEYCLOAK_ADMIN_USER / KEYCLOAK_ADMIN_PASSWORD (of the master realm). Client secrets for the test
+ * calls come from the admin API, so nothing else needs to be configured. The doctor creates no
+ * objects in the realm; its test calls issue a few short-lived tokens.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  EXCHANGE_ATTRIBUTE,
+  checkAudiencePath,
+  checkClient,
+  checkExchange,
+  checkExchangeEnabled,
+  checkIntrospection,
+  checkIssuer,
+  checkLifespan,
+  checkServiceToken,
+  fail,
+  formatReport,
+  pass,
+  readAuthorizerTtls,
+  skip,
+} from './lib/doctor-checks.mjs';
+import { AdminLoginError, createAdminClient } from './lib/keycloak-admin.mjs';
+import { projectRoot, stackConfig } from './lib/config.mjs';
+import { audiences, clientCredentialsGrant, decodeClaims, introspect, realmEndpoints, redactTokens, tokenExchange } from './lib/oidc.mjs';
+import { StackError } from './lib/proc.mjs';
+
+/** @typedef {import('./lib/doctor-checks.mjs').CheckResult} CheckResult */
+/** @typedef {import('./lib/doctor-checks.mjs').AudiencePath} AudiencePath */
+/** @typedef {Awaited<ReturnType<typeof createAdminClient>>} AdminClient */
+
+const A = 'service-a';
+const B = 'service-b';
+const C = 'service-c';
+
+const config = stackConfig();
+const endpoints = realmEndpoints(config.keycloakUrl, config.realm);
+const print = (/** @type {string} */ line = '') => process.stdout.write(`${redactTokens(line)}\n`);
+
+/**
+ * The realm's discovery document, or the check that says why there is none.
+ * @returns {Promise<{ issuer?: string } | CheckResult>}
+ */
+async function discover() {
+  let response;
+  try {
+    response = await fetch(endpoints.discovery, { signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    return fail(
+      'realm',
+      `Nothing answers at ${config.keycloakUrl} (${cause}).`,
+      'Start the local stack (`npm run stack:up`) or set KEYCLOAK_URL to the Keycloak to check.',
+    );
+  }
+  if (response.status === 404) {
+    return fail(
+      'realm',
+      `The Keycloak at ${config.keycloakUrl} has no realm "${config.realm}".`,
+      'Set KEYCLOAK_REALM to the realm to check (default microservices), or import the realm first.',
+    );
+  }
+  if (!response.ok) {
+    return fail('realm', `The realm's discovery document answered HTTP ${response.status}.`, "Look at Keycloak's log.");
+  }
+  return /** @type {{ issuer?: string }} */ (await response.json());
+}
+
+/**
+ * How tokens of `from` may come to name `to` in aud: scope mappings, Audience mappers (on the
+ * client or in its default client scopes), full scope, and the roles of `to` its service account holds.
+ * @param {AdminClient} admin
+ * @param {any} from admin representation
+ * @param {any} to admin representation
+ * @returns {Promise<AudiencePath>}
+ */
+async function audiencePath(admin, from, to) {
+  const scope = await admin.get(`/clients/${from.id}/scope-mappings`);
+  /** @type {any[]} */
+  const mapped = scope?.clientMappings?.[to.clientId]?.mappings ?? [];
+  /** @type {any[]} */
+  const mappers = [...(from.protocolMappers ?? [])];
+  /** @type {any[]} */
+  const defaultScopes = await admin.get(`/clients/${from.id}/default-client-scopes`);
+  for (const { id } of defaultScopes) {
+    const clientScope = await admin.get(`/client-scopes/${id}`);
+    mappers.push(...(clientScope.protocolMappers ?? []));
+  }
+  const audienceMapper = mappers.some(
+    (m) => m.protocolMapper === 'oidc-audience-mapper' && m.config?.['included.client.audience'] === to.clientId && m.config?.['access.token.claim'] !== 'false',
+  );
+  /** @type {string[]} */
+  let heldRoles = [];
+  if (from.serviceAccountsEnabled) {
+    const account = await admin.get(`/clients/${from.id}/service-account-user`);
+    /** @type {any[]} */
+    const held = await admin.get(`/users/${account.id}/role-mappings/clients/${to.id}/composite`);
+    heldRoles = held.map((r) => r.name);
+  }
+  return { fullScopeAllowed: from.fullScopeAllowed !== false, scopeMappedRoles: mapped.map((r) => r.name), heldRoles, audienceMapper };
+}
+
+/**
+ * A token's claims when the answer carries one.
+ * @param {{ status: number, body: Record<string, any> }} answer
+ */
+function claimsOf(answer) {
+  return answer.status === 200 && typeof answer.body.access_token === 'string' ? decodeClaims(answer.body.access_token) : undefined;
+}
+
+/**
+ * The shortest access-token lifespan the kit's tokens can get: the realm's, or a client's override.
+ * @param {AdminClient} admin
+ * @param {any[]} clients admin representations of the clients that obtain tokens
+ */
+async function shortestLifespan(admin, clients) {
+  const realm = await admin.get('');
+  let seconds = Number(realm.accessTokenLifespan);
+  let source = "the realm's Access Token Lifespan";
+  for (const client of clients) {
+    const override = Number(client?.attributes?.['access.token.lifespan']);
+    if (Number.isFinite(override) && override > 0 && override < seconds) {
+      seconds = override;
+      source = `${client.clientId}'s access.token.lifespan`;
+    }
+  }
+  return { seconds, source };
+}
+
+/** Runs every check; later checks are skipped when what they need is missing. */
+async function diagnose() {
+  /** @type {CheckResult[]} */
+  const results = [];
+  const discovered = await discover();
+  if ('status' in discovered) return [discovered];
+  results.push(pass('realm', `realm "${config.realm}" is served at ${config.keycloakUrl}`));
+  results.push(checkIssuer(endpoints.issuer, discovered.issuer));
+
+  /** @type {AdminClient} */
+  let admin;
+  try {
+    admin = await createAdminClient({ keycloakUrl: config.keycloakUrl, realm: config.realm, user: config.adminUser, password: config.adminPassword });
+    results.push(pass('admin login', `logged in as "${config.adminUser}" to read the realm's configuration`));
+  } catch (error) {
+    if (!(error instanceof AdminLoginError)) throw error;
+    results.push(fail('admin login', error.detail, `${error.fix} The doctor reads clients, mappings and secrets through the admin API and changes nothing.`));
+    return results;
+  }
+
+  /** @type {Record<string, any>} */
+  const clients = { [A]: await admin.client(A), [B]: await admin.client(B), [C]: await admin.client(C) };
+  const clientResults = {
+    [A]: checkClient(A, clients[A], { realm: config.realm, serviceAccount: 'required' }),
+    [B]: checkClient(B, clients[B], { realm: config.realm, serviceAccount: 'required' }),
+    [C]: checkClient(C, clients[C], { realm: config.realm, serviceAccount: 'recommended' }),
+  };
+  results.push(...Object.values(clientResults));
+  /** @type {Record<string, import('./lib/oidc.mjs').ClientCredentials | undefined>} */
+  const credentials = {};
+  for (const clientId of [A, B, C]) {
+    const client = clients[clientId];
+    const usable = client && client.enabled !== false && !client.publicClient && !client.bearerOnly;
+    const secret = usable ? await admin.clientSecret(client.id) : undefined;
+    credentials[clientId] = secret ? { clientId, clientSecret: secret } : undefined;
+  }
+
+  if (clients[B]) {
+    results.push(checkExchangeEnabled(B, clients[B], { why: 'to exchange the token it receives for one meant for service-c', required: true }));
+  }
+  if (clients[A]) {
+    results.push(
+      checkExchangeEnabled(A, clients[A], { why: "for the delegation flow only: A exchanges a user's token for one meant for service-b", required: false }),
+    );
+  }
+  const pathAB = clients[A] && clients[B] ? await audiencePath(admin, clients[A], clients[B]) : undefined;
+  const pathBC = clients[B] && clients[C] ? await audiencePath(admin, clients[B], clients[C]) : undefined;
+  if (pathBC) results.push(checkAudiencePath(B, C, pathBC));
+
+  // A's own token, as service A gets it.
+  const credentialsA = credentials[A];
+  let tokenA;
+  if (credentialsA && pathAB) {
+    const answer = await clientCredentialsGrant(endpoints, credentialsA);
+    const claims = claimsOf(answer);
+    const result = checkServiceToken(A, B, answer, claims, { path: pathAB, otherServices: [C] });
+    results.push(result);
+    if (claims) tokenA = { token: String(answer.body.access_token), claims, good: result.status === 'pass' };
+  } else {
+    results.push(skip(`own token ${A}`, `needs the clients ${A} and ${B} and ${A}'s secret`));
+  }
+
+  // The introspection audience rule: B may introspect A's token, C may not.
+  for (const [introspector, expectActive] of /** @type {const} */ ([[B, true], [C, false]])) {
+    const name = `${introspector} introspects A's token`;
+    const introspectorCredentials = credentials[introspector];
+    if (!tokenA || !introspectorCredentials) {
+      results.push(skip(name, `needs a token of ${A} and ${introspector}'s secret`));
+      continue;
+    }
+    const answer = await introspect(endpoints, introspectorCredentials, tokenA.token);
+    results.push(
+      checkIntrospection({ introspector, token: "A's token", tokenAudience: audiences(tokenA.claims.aud), expectActive }, answer),
+    );
+  }
+
+  // A real test exchange, as service B makes it, and who may introspect its result.
+  const credentialsB = credentials[B];
+  const exchangeName = `test exchange ${B} → ${C}`;
+  if (tokenA && credentialsB) {
+    const answer = await tokenExchange(endpoints, credentialsB, tokenA.token, C);
+    const claims = claimsOf(answer);
+    results.push(checkExchange(B, C, A, answer, claims, tokenA.claims));
+    const credentialsC = credentials[C];
+    if (claims && credentialsC) {
+      const forC = String(answer.body.access_token);
+      const tokenAudience = audiences(claims.aud);
+      results.push(checkIntrospection({ introspector: C, token: 'the token for C', tokenAudience, expectActive: true }, await introspect(endpoints, credentialsC, forC)));
+      results.push(checkIntrospection({ introspector: B, token: 'the token for C', tokenAudience, expectActive: false }, await introspect(endpoints, credentialsB, forC)));
+    }
+  } else {
+    results.push(skip(exchangeName, `needs a token of ${A} and ${B}'s secret`));
+  }
+
+  const lifespan = await shortestLifespan(admin, [clients[A], clients[B]]);
+  const ttls = readAuthorizerTtls(readFileSync(path.join(projectRoot, 'serverless.yml'), 'utf8'), process.env);
+  results.push(checkLifespan(lifespan.seconds, ttls, lifespan.source));
+  return results;
+}
+
+async function main() {
+  print(`Realm doctor · realm "${config.realm}" at ${config.keycloakUrl} (admin "${config.adminUser}")`);
+  print(`Checks what this kit needs: clients ${A}, ${B}, ${C}; audiences; token exchange ("${EXCHANGE_ATTRIBUTE}"); introspection; lifespans.`);
+  print();
+  const results = await diagnose();
+  print(formatReport(results));
+  if (results.some((r) => r.status === 'fail')) {
+    print('Troubleshooting guide: docs/troubleshooting.md');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  const message = error instanceof StackError ? error.message : `The doctor failed: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`${redactTokens(message)}\n`);
+  process.exit(1);
+});

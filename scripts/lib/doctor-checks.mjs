@@ -1,0 +1,379 @@
+// @ts-check
+/**
+ * The realm doctor's judgements, as pure functions of what Keycloak answered: each returns a check
+ * result whose failure says in one sentence what is wrong and, in another, how to fix it.
+ * `scripts/doctor.mjs` gathers the facts; the unit tests feed these functions recorded answers.
+ */
+import { audiences } from './oidc.mjs';
+
+/** @typedef {'pass' | 'warn' | 'fail' | 'skip'} CheckStatus */
+/** @typedef {{ name: string, status: CheckStatus, detail: string, fix?: string }} CheckResult */
+
+/** @param {string} name @param {string} detail @returns {CheckResult} */
+export const pass = (name, detail) => ({ name, status: 'pass', detail });
+/** @param {string} name @param {string} detail @param {string} [fix] @returns {CheckResult} */
+export const warn = (name, detail, fix) => ({ name, status: 'warn', detail, ...(fix ? { fix } : {}) });
+/** @param {string} name @param {string} detail @param {string} fix @returns {CheckResult} */
+export const fail = (name, detail, fix) => ({ name, status: 'fail', detail, fix });
+/** @param {string} name @param {string} detail @returns {CheckResult} */
+export const skip = (name, detail) => ({ name, status: 'skip', detail });
+
+/** The client attribute that turns on standard token exchange (Keycloak 26.2+). */
+export const EXCHANGE_ATTRIBUTE = 'standard.token.exchange.enabled';
+
+/**
+ * Whether Keycloak names itself with the URL the kit reaches it by: `iss` must match exactly.
+ * @param {string} expected `<KEYCLOAK_URL>/realms/<realm>`
+ * @param {string | undefined} discovered `issuer` of the realm's discovery document
+ * @returns {CheckResult}
+ */
+export function checkIssuer(expected, discovered) {
+  const name = 'issuer';
+  if (discovered === expected) return pass(name, `Keycloak issues tokens with iss ${expected}, the URL the kit uses`);
+  return fail(
+    name,
+    `Keycloak issues tokens with iss ${discovered ?? '(none)'} but is reached as ${expected}, so the authorizers, which expect the latter, refuse every token.`,
+    'Use one base URL everywhere: start Keycloak with --hostname=<that URL> and set KEYCLOAK_URL to exactly it (http://localhost and http://127.0.0.1 are two different issuers).',
+  );
+}
+
+/**
+ * Whether a client can do what the kit asks of it: exist, be enabled, authenticate with a secret,
+ * and (for the clients that get their own tokens) have a service account.
+ * @param {string} clientId
+ * @param {any} client its admin representation, or undefined when missing
+ * @param {{ realm: string, serviceAccount: 'required' | 'recommended' }} options
+ * @returns {CheckResult}
+ */
+export function checkClient(clientId, client, { realm, serviceAccount }) {
+  const name = `client ${clientId}`;
+  const create = `Create it as an OpenID Connect client with Client authentication on and Service accounts on (see its definition in keycloak/realm-microservices.json).`;
+  if (!client) return fail(name, `Realm ${realm} has no client "${clientId}".`, create);
+  if (client.enabled === false) {
+    return fail(name, `${clientId} is disabled, so Keycloak refuses all its requests.`, `Enable it (admin console: Clients → ${clientId} → Enabled).`);
+  }
+  if (client.publicClient) {
+    return fail(
+      name,
+      `${clientId} is a public client, so it cannot authenticate to introspect tokens or to exchange them.`,
+      `Make it confidential: Clients → ${clientId} → Settings → Capability config → Client authentication on ("publicClient": false).`,
+    );
+  }
+  if (client.bearerOnly) {
+    return fail(name, `${clientId} is bearer-only, so it can neither get nor exchange tokens.`, `Set "bearerOnly": false on ${clientId}.`);
+  }
+  if (client.clientAuthenticatorType && client.clientAuthenticatorType !== 'client-secret') {
+    return fail(
+      name,
+      `${clientId} authenticates with "${client.clientAuthenticatorType}", but the kit sends a client secret (HTTP Basic).`,
+      `Set its Client Authenticator to "Client Id and Secret" (Clients → ${clientId} → Credentials).`,
+    );
+  }
+  if (!client.serviceAccountsEnabled) {
+    const detail = `${clientId} has no service account, so it cannot get tokens of its own (client credentials).`;
+    const fix = `Turn on Service accounts (Clients → ${clientId} → Settings → Capability config → Service accounts roles; "serviceAccountsEnabled": true).`;
+    return serviceAccount === 'required' ? fail(name, detail, fix) : warn(name, `${detail} The kit does not need one for it today.`, fix);
+  }
+  return pass(name, `${clientId} is a confidential client (client secret) with a service account`);
+}
+
+/**
+ * Whether a client may exchange tokens (standard token exchange, RFC 8693).
+ * @param {string} clientId
+ * @param {any} client its admin representation
+ * @param {{ why: string, required: boolean }} options
+ * @returns {CheckResult}
+ */
+export function checkExchangeEnabled(clientId, client, { why, required }) {
+  const name = `exchange on ${clientId}`;
+  if (client?.attributes?.[EXCHANGE_ATTRIBUTE] === 'true') return pass(name, `${clientId} has standard token exchange on (${why})`);
+  const detail = `${clientId} has standard token exchange off, so Keycloak answers its exchanges with "Standard token exchange is not enabled for the requested client" (needed ${why}).`;
+  const fix = `Set the client attribute "${EXCHANGE_ATTRIBUTE}": "true" on ${clientId} (admin console: Clients → ${clientId} → Settings → Capability config → Standard Token Exchange).`;
+  return required ? fail(name, detail, fix) : warn(name, detail, fix);
+}
+
+/**
+ * Facts about how a client's tokens may come to name another client in `aud`.
+ * @typedef {{ fullScopeAllowed: boolean, scopeMappedRoles: string[], heldRoles?: string[], audienceMapper: boolean }} AudiencePath
+ */
+
+/**
+ * The one-sentence fix for tokens of `from` that lack `aud: to`.
+ * @param {string} from
+ * @param {string} to
+ * @param {AudiencePath} path
+ * @param {string} [holder] who must hold a role of `to`, e.g. `service-account-service-a`
+ */
+export function audienceFix(from, to, path, holder) {
+  if (!path.audienceMapper && !path.fullScopeAllowed && path.scopeMappedRoles.length === 0) {
+    return (
+      `Add a client scope mapping of ${to}'s roles to ${from} (realm JSON "clientScopeMappings": {"${to}": [{"client": "${from}", "roles": [...]}]}; ` +
+      `admin console: Clients → ${from} → Client scopes → ${from}-dedicated → Scope → Assign role → a role of ${to})` +
+      `${holder ? ` and give ${holder} that role` : ''}, or add an Audience mapper ("included.client.audience": "${to}") to ${from}-dedicated.`
+    );
+  }
+  const roles = path.scopeMappedRoles.length > 0 ? ` (${path.scopeMappedRoles.join(', ')})` : '';
+  const who = holder ?? 'the subject';
+  const account = /^service-account-(.+)$/.exec(who);
+  const where = account
+    ? `admin console: Clients → ${account[1]} → Service accounts roles → Assign role`
+    : `admin console: Users → ${who} → Role mapping → Assign role`;
+  return `Give ${who} a role of ${to} that ${from}'s scope lets through${roles} (${where}).`;
+}
+
+/**
+ * Whether anything in `from`'s scope can put `to` into the audience of the tokens it obtains.
+ * @param {string} from
+ * @param {string} to
+ * @param {AudiencePath} path
+ * @returns {CheckResult}
+ */
+export function checkAudiencePath(from, to, path) {
+  const name = `audience ${from} → ${to}`;
+  if (path.audienceMapper) return pass(name, `${from} has an Audience mapper for ${to}`);
+  if (path.scopeMappedRoles.length > 0) {
+    return pass(name, `${from}'s scope lets ${to}'s roles through (${path.scopeMappedRoles.join(', ')}), so its tokens can name ${to} in aud`);
+  }
+  if (path.fullScopeAllowed) {
+    return warn(
+      name,
+      `${from} has "Full scope allowed": its tokens can name ${to}, but also carry every other role the subject holds.`,
+      `Turn off Full scope allowed on ${from} and map only ${to}'s roles to it (least privilege).`,
+    );
+  }
+  return fail(
+    name,
+    `Nothing in ${from}'s scope can put ${to} into aud, so Keycloak answers its exchanges for ${to} with "Requested audience not available: ${to}".`,
+    audienceFix(from, to, path),
+  );
+}
+
+/**
+ * Whether a service's own client-credentials token names exactly the next service in `aud`.
+ * @param {string} clientId
+ * @param {string} expectedAudience
+ * @param {{ status: number, body: Record<string, any> }} answer the token endpoint's answer
+ * @param {Record<string, any> | undefined} claims the token's payload when one was issued
+ * @param {{ path: AudiencePath, otherServices: string[] }} facts
+ * @returns {CheckResult}
+ */
+export function checkServiceToken(clientId, expectedAudience, answer, claims, { path, otherServices }) {
+  const name = `own token ${clientId}`;
+  if (answer.status !== 200 || !claims) {
+    return fail(
+      name,
+      `Keycloak refused ${clientId}'s client-credentials grant (HTTP ${answer.status} ${answer.body.error ?? ''}: ${answer.body.error_description ?? 'no description'}).`,
+      /service account/i.test(String(answer.body.error_description))
+        ? `Turn on Service accounts for ${clientId}.`
+        : `Check that ${clientId} is enabled and confidential, and that the secret the admin API returns is the one in Secrets Manager.`,
+    );
+  }
+  const aud = audiences(claims.aud);
+  if (!aud.includes(expectedAudience)) {
+    return fail(
+      name,
+      `${clientId}'s own tokens carry aud ${aud.join(', ') || '(none)'}, not ${expectedAudience}, so ${expectedAudience}'s authorizer refuses them and ${expectedAudience} cannot exchange them ("Client is not within the token audience").`,
+      audienceFix(clientId, expectedAudience, path, `service-account-${clientId}`),
+    );
+  }
+  const extra = aud.filter((a) => a !== expectedAudience && otherServices.includes(a));
+  if (extra.length > 0) {
+    return fail(
+      name,
+      `${clientId}'s own tokens also carry aud ${extra.join(', ')}, so ${extra.join(' and ')} would accept them directly, skipping ${expectedAudience}.`,
+      `Remove the scope mapping (or Audience mapper) that lets ${extra.join(', ')}'s roles into ${clientId}'s tokens, and turn off Full scope allowed on ${clientId}.`,
+    );
+  }
+  return pass(name, `${clientId}'s client-credentials token carries aud ${aud.join(', ')}, azp ${claims.azp}`);
+}
+
+/**
+ * What a refused token exchange means and how to fix it, from Keycloak's error answer.
+ * @param {string} requester the client that asked for the exchange
+ * @param {string} audience the audience it asked for
+ * @param {string} subject who issued the subject token, e.g. "service-a"
+ * @param {{ status: number, body: Record<string, any> }} answer
+ * @returns {{ detail: string, fix: string }}
+ */
+export function explainExchangeFailure(requester, audience, subject, { status, body }) {
+  const error = String(body.error ?? 'unknown_error');
+  const description = String(body.error_description ?? '');
+  const said = `Keycloak answered ${status} ${error}${description ? ` "${description}"` : ''}`;
+  if (/not enabled for the requested client/i.test(description)) {
+    return {
+      detail: `${said}: ${requester} may not exchange tokens at all.`,
+      fix: `Set the client attribute "${EXCHANGE_ATTRIBUTE}": "true" on ${requester} (Clients → ${requester} → Capability config → Standard Token Exchange).`,
+    };
+  }
+  if (status === 403 || error === 'access_denied') {
+    return {
+      detail: `${said}: ${requester} is not in the subject token's aud, and only a client the token was issued for may exchange it.`,
+      fix: `Make ${subject}'s tokens name ${requester} in aud (a scope mapping of ${requester}'s roles to ${subject} plus such a role on the subject, or an Audience mapper); see the "own token ${subject}" check.`,
+    };
+  }
+  if (/Requested audience not available/i.test(description)) {
+    return {
+      detail: `${said}: no role or Audience mapper in ${requester}'s scope puts ${audience} into aud for this subject (the audience parameter only filters the audiences ${requester}'s scope produces).`,
+      fix:
+        `Add a client scope mapping of ${audience}'s roles to ${requester} (Clients → ${requester} → Client scopes → ${requester}-dedicated → Scope) ` +
+        `and make sure the subject (here ${subject === 'user' ? 'the user' : `service-account-${subject}`}) holds such a role, or add an Audience mapper for ${audience} to ${requester}.`,
+    };
+  }
+  if (/Invalid token/i.test(description)) {
+    return {
+      detail: `${said}: the subject token is expired, revoked, from another realm, or carries another iss than this Keycloak's.`,
+      fix: 'Exchange a fresh token of this realm, obtained at exactly the URL the kit uses (same host: localhost ≠ 127.0.0.1).',
+    };
+  }
+  if (status === 401 || error === 'invalid_client' || error === 'unauthorized_client') {
+    return {
+      detail: `${said}: Keycloak did not accept ${requester}'s own credentials${/Audience not found/i.test(description) ? ` or the audience ${audience}` : ''}.`,
+      fix: /Audience not found/i.test(description)
+        ? `Create a client named ${audience} in this realm, or ask for an audience that exists.`
+        : `Check that ${requester} is enabled and confidential and that its secret in Secrets Manager is the one Keycloak has.`,
+    };
+  }
+  return { detail: `${said}.`, fix: 'See docs/troubleshooting.md, and Keycloak\'s log for the event of this request.' };
+}
+
+/**
+ * Judges the doctor's test exchange: B trades A's token for one meant for C.
+ * @param {string} requester
+ * @param {string} audience
+ * @param {string} subject
+ * @param {{ status: number, body: Record<string, any> }} answer
+ * @param {Record<string, any> | undefined} claims of the issued token
+ * @param {Record<string, any>} subjectClaims of the subject token
+ * @returns {CheckResult}
+ */
+export function checkExchange(requester, audience, subject, answer, claims, subjectClaims) {
+  const name = `test exchange ${requester} → ${audience}`;
+  if (answer.status !== 200 || !claims) {
+    const { detail, fix } = explainExchangeFailure(requester, audience, subject, answer);
+    return fail(name, detail, fix);
+  }
+  const aud = audiences(claims.aud);
+  if (!aud.includes(audience) || aud.length !== 1) {
+    return fail(
+      name,
+      `The exchanged token carries aud ${aud.join(', ') || '(none)'} instead of only ${audience}.`,
+      `Map only ${audience}'s roles to ${requester} and turn off Full scope allowed on ${requester}.`,
+    );
+  }
+  if (claims.azp !== requester || claims.sub !== subjectClaims.sub) {
+    return fail(
+      name,
+      `The exchanged token has azp ${claims.azp} and sub ${claims.sub}; expected azp ${requester} and the subject's sub ${subjectClaims.sub}.`,
+      'Check for protocol mappers on the clients that override sub or azp.',
+    );
+  }
+  return pass(name, `${requester} exchanged ${subject}'s token for one with aud ${audience}, azp ${requester}, same sub`);
+}
+
+/**
+ * Judges one introspection against the audience rule of Keycloak ≥ 26.6.2: the introspecting client
+ * must be in the token's `aud`.
+ * @param {{ introspector: string, token: string, tokenAudience: string[], expectActive: boolean }} facts
+ * @param {{ status: number, body: Record<string, any> }} answer
+ * @returns {CheckResult}
+ */
+export function checkIntrospection({ introspector, token, tokenAudience, expectActive }, answer) {
+  const name = `${introspector} introspects ${token}`;
+  if (answer.status !== 200) {
+    return fail(
+      name,
+      `Keycloak refused ${introspector}'s introspection (HTTP ${answer.status} ${answer.body.error ?? ''}).`,
+      `Check that ${introspector} is enabled and confidential and that its secret is right.`,
+    );
+  }
+  const active = answer.body.active === true;
+  if (active === expectActive) {
+    return pass(name, `${introspector} introspecting ${token} gets active: ${active}${expectActive ? '' : ' (it is not in the token\'s aud)'}`);
+  }
+  if (expectActive) {
+    return fail(
+      name,
+      `${introspector} introspecting ${token} gets active: false although the token is valid: since Keycloak 26.6.2 the introspecting client must be in the token's aud (${tokenAudience.join(', ') || 'none'}).`,
+      `Make the token name ${introspector} in aud (see the "own token" and "audience" checks above): ${introspector}'s authorizer introspects with ${introspector}'s own credentials.`,
+    );
+  }
+  return fail(
+    name,
+    `${introspector} introspecting ${token} gets active: true although ${introspector} is not in its aud (${tokenAudience.join(', ') || 'none'}): Keycloak is older than 26.6.2, so introspection alone does not keep a token to the service it was issued for.`,
+    'Upgrade Keycloak to 26.6.2 or newer (the kit is tested with 26.7.3); the authorizers still check aud themselves.',
+  );
+}
+
+/**
+ * The authorizer cache TTLs of serverless.yml: every numeric value (or `${env:…, default}`) given to
+ * `introspectionCacheTtlSeconds` or `authorizerResultTtlSeconds`, with its line.
+ * @param {string} text serverless.yml
+ * @param {NodeJS.ProcessEnv} [env] where `${env:NAME, default}` is resolved
+ * @returns {{ name: string, seconds: number, line: number }[]}
+ */
+export function readAuthorizerTtls(text, env = {}) {
+  /** @type {{ name: string, seconds: number, line: number }[]} */
+  const found = [];
+  text.split('\n').forEach((raw, index) => {
+    const match = /^\s*(introspectionCacheTtlSeconds|authorizerResultTtlSeconds):\s*(.+?)\s*(?:#.*)?$/.exec(raw);
+    if (!match?.[1] || !match[2]) return;
+    const [name, value] = [match[1], match[2]];
+    const fromEnv = /^\$\{env:(\w+),\s*'?(\d+)'?\}$/.exec(value);
+    const seconds = fromEnv?.[1] ? Number(env[fromEnv[1]] || fromEnv[2]) : Number(value.replace(/^['"]|['"]$/g, ''));
+    if (Number.isFinite(seconds)) found.push({ name, seconds, line: index + 1 });
+  });
+  return found;
+}
+
+/**
+ * Whether no authorizer cache can hold a verdict longer than a token lives.
+ * @param {number} lifespanSeconds the shortest access-token lifespan of the realm and its clients
+ * @param {{ name: string, seconds: number, line: number }[]} ttls from {@link readAuthorizerTtls}
+ * @param {string} lifespanSource where the lifespan comes from, for the message
+ * @returns {CheckResult}
+ */
+export function checkLifespan(lifespanSeconds, ttls, lifespanSource) {
+  const name = 'lifespan vs TTLs';
+  if (ttls.length === 0) {
+    return warn(name, 'serverless.yml sets neither introspectionCacheTtlSeconds nor authorizerResultTtlSeconds, so there was nothing to compare.');
+  }
+  const tooLong = ttls.filter((t) => t.seconds > lifespanSeconds);
+  if (tooLong.length > 0) {
+    const names = [...new Set(tooLong.map((t) => t.name))];
+    const list = names
+      .map((n) => {
+        const found = tooLong.filter((t) => t.name === n);
+        const lines = found.map((t) => t.line).join(', ');
+        return `${n} ${Math.max(...found.map((t) => t.seconds))} s (serverless.yml line${found.length > 1 ? 's' : ''} ${lines})`;
+      })
+      .join(' and ');
+    return fail(
+      name,
+      `${list} exceed${names.length === 1 ? 's' : ''} the access-token lifespan of ${lifespanSeconds} s (${lifespanSource}), so a cached Allow could outlive the token it was given for.`,
+      `Lower ${names.join(' and ')} to at most ${lifespanSeconds} (or raise the realm's Access Token Lifespan).`,
+    );
+  }
+  const max = Math.max(...ttls.map((t) => t.seconds));
+  return pass(name, `the longest authorizer TTL (${max} s) is within the access-token lifespan (${lifespanSeconds} s, ${lifespanSource})`);
+}
+
+/**
+ * The report: one line per check, the fix under each failure or warning, and a summary.
+ * @param {CheckResult[]} results
+ */
+export function formatReport(results) {
+  const mark = { pass: '✓', warn: '!', fail: '✗', skip: '–' };
+  const width = Math.max(...results.map((r) => r.name.length), 10);
+  /** @type {string[]} */
+  const lines = [];
+  for (const r of results) {
+    lines.push(`  ${mark[r.status]} ${r.name.padEnd(width)}  ${r.detail}`);
+    if (r.fix && (r.status === 'fail' || r.status === 'warn')) lines.push(`    ${' '.repeat(width)}  fix: ${r.fix}`);
+  }
+  const count = (/** @type {CheckStatus} */ status) => results.filter((r) => r.status === status).length;
+  const parts = [`${count('pass')} passed`, `${count('fail')} failed`];
+  if (count('warn')) parts.push(`${count('warn')} warning${count('warn') === 1 ? '' : 's'}`);
+  if (count('skip')) parts.push(`${count('skip')} skipped`);
+  lines.push('', `${count('fail') === 0 ? '✓' : '✗'} ${parts.join(', ')}.`);
+  return lines.join('\n');
+}

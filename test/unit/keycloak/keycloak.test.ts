@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { checkRealmFile, keycloakFailureMessage, mavenFailureMessage, parseJavaVersion } from '../../../keycloak/keycloak.mjs';
+
+/** A line of Keycloak's log as 26.7 writes it when `kc.sh start-dev` fails. */
+const kcError = (text: string) =>
+  `2026-11-25 17:20:06,286 ERROR [org.keycloak.quarkus.runtime.cli.ExecutionExceptionHandler] (main) ${text}`;
+const startFailed = kcError('ERROR: Failed to start server in (development) mode');
+const moreDetails = kcError("For more details run the same command passing the '--verbose' option.");
+const facts = { exit: 'exit code 1', logFile: '/repo/.stack/keycloak.log', realmFile: `${process.cwd()}/keycloak/realm.json`, timeoutSeconds: 240 };
+
+describe('keycloakFailureMessage', () => {
+  it('names a failed realm import and quotes Keycloak’s specific reason', () => {
+    const log = [
+      '2026-11-25 17:20:05,000 INFO  [org.keycloak] (main) starting',
+      startFailed,
+      kcError('ERROR: Failed to run import'),
+      kcError('ERROR: Cannot deserialize value of type `java.lang.Integer` from String "five minutes"'),
+      moreDetails,
+    ].join('\n');
+
+    const message = keycloakFailureMessage({ ...facts, log });
+
+    expect(message).toBe(
+      'Keycloak stopped before it became ready (exit code 1) because the import of keycloak/realm.json failed: ' +
+        'Cannot deserialize value of type `java.lang.Integer` from String "five minutes"; the full log is /repo/.stack/keycloak.log.',
+    );
+  });
+
+  it('quotes the most specific error when Keycloak does not say it was the import', () => {
+    const log = [startFailed, kcError('ERROR: Unknown client specification in scope mappings: service-x'), moreDetails].join('\n');
+
+    const message = keycloakFailureMessage({ ...facts, log });
+
+    expect(message).toContain('Keycloak said "Unknown client specification in scope mappings: service-x"');
+    expect(message).toContain('keycloak/realm.json');
+    expect(message).not.toContain('\n');
+  });
+
+  it('reports a timeout without an error line as such, with the log file', () => {
+    const message = keycloakFailureMessage({ ...facts, exit: undefined, log: 'INFO only\n' });
+
+    expect(message).toBe('Keycloak did not become ready within 240 s; the full log is /repo/.stack/keycloak.log.');
+  });
+});
+
+describe('mavenFailureMessage', () => {
+  const header = '\u001b[0m[INFO] BUILD FAILURE\n[INFO] ------------------------------------------------------------------------\n';
+
+  it('says the version is not served when Maven cannot find the artifact', () => {
+    const log =
+      header +
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack (default-cli) on project ' +
+      'standalone-pom: Unable to find/resolve artifact. Could not find artifact org.keycloak:keycloak-quarkus-dist:zip:26.99.0 ' +
+      'in central (https://maven.example.test/maven2) -> [Help 1]\n[ERROR] \n[ERROR] To see the full stack trace of the errors, re-run Maven with the -e switch.\n';
+
+    const message = mavenFailureMessage('26.99.0', log);
+
+    expect(message).toBe(
+      'Keycloak 26.99.0 is not in the Maven repository (org.keycloak:keycloak-quarkus-dist:26.99.0:zip was not found): ' +
+        'set KEYCLOAK_VERSION to a served version (26.7.3 is the tested one) or KEYCLOAK_URL to an already running Keycloak.',
+    );
+  });
+
+  it('points at the network and the Maven settings when the repository cannot be reached', () => {
+    const log =
+      header +
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack (default-cli) on project ' +
+      'standalone-pom: Could not transfer artifact org.keycloak:keycloak-quarkus-dist:zip:26.7.3 from/to central: Unknown host -> [Help 1]\n';
+
+    const message = mavenFailureMessage('26.7.3', log);
+
+    expect(message).toMatch(/^Maven could not reach its repository to fetch org\.keycloak:keycloak-quarkus-dist:26\.7\.3:zip \(Could not transfer/);
+    expect(message).toContain('~/.m2/settings.xml');
+    expect(message).not.toContain('\n');
+  });
+
+  it('quotes Maven’s first error line, without the goal prefix or the help link, otherwise', () => {
+    const log = `${header}[ERROR] Failed to execute goal x:y:1:unpack (default-cli) on project standalone-pom: Disk full -> [Help 1]\n`;
+
+    expect(mavenFailureMessage('26.7.3', log)).toBe('Maven could not fetch org.keycloak:keycloak-quarkus-dist:26.7.3:zip: Disk full');
+  });
+});
+
+describe('checkRealmFile', () => {
+  const config = { realmFile: `${process.cwd()}/keycloak/realm.json`, realm: 'microservices' };
+
+  it('accepts a realm file that defines the expected realm', () => {
+    expect(() => checkRealmFile(config, '{"realm": "microservices"}')).not.toThrow();
+  });
+
+  it('names the line and column of a JSON syntax error', () => {
+    const text = '{\n  "realm": "microservices",\n  "accessTokenLifespan": 300,,\n}';
+
+    expect(() => checkRealmFile(config, text)).toThrow(/^The realm file keycloak\/realm\.json is not valid JSON at line 3, column 30 /);
+  });
+
+  it('names both realms when the file defines another one than the stack expects', () => {
+    expect(() => checkRealmFile(config, '{"realm": "shop"}')).toThrow(
+      'The realm file keycloak/realm.json defines realm "shop" but the stack expects "microservices": rename one of them (KEYCLOAK_REALM sets the expected name).',
+    );
+  });
+});
+
+describe('parseJavaVersion', () => {
+  it.each([
+    ['openjdk version "17.0.15" 2025-04-15', 17],
+    ['openjdk version "25" 2025-09-16', 25],
+    ['java version "1.8.0_392"', 8],
+    ['no version here', undefined],
+  ])('reads %s as %s', (text, major) => {
+    expect(parseJavaVersion(text)).toBe(major);
+  });
+});

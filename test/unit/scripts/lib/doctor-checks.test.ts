@@ -1,0 +1,292 @@
+import { describe, expect, it } from 'vitest';
+import {
+  audienceFix,
+  checkAudiencePath,
+  checkClient,
+  checkExchange,
+  checkExchangeEnabled,
+  checkIntrospection,
+  checkIssuer,
+  checkLifespan,
+  checkServiceToken,
+  explainExchangeFailure,
+  formatReport,
+  readAuthorizerTtls,
+} from '../../../../scripts/lib/doctor-checks.mjs';
+
+const confidential = { clientId: 'service-b', enabled: true, publicClient: false, clientAuthenticatorType: 'client-secret', serviceAccountsEnabled: true };
+const noPath = { fullScopeAllowed: false, scopeMappedRoles: [], heldRoles: [], audienceMapper: false };
+const okToken = (claims: Record<string, unknown>) => ({ answer: { status: 200, body: { access_token: 'x' } }, claims });
+
+describe('checkIssuer', () => {
+  it('passes when Keycloak names itself with the URL the kit uses', () => {
+    expect(checkIssuer('http://127.0.0.1:8080/realms/r', 'http://127.0.0.1:8080/realms/r').status).toBe('pass');
+  });
+
+  it('fails on localhost vs 127.0.0.1 and says to pin one URL', () => {
+    const result = checkIssuer('http://localhost:8080/realms/r', 'http://127.0.0.1:8080/realms/r');
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain('iss http://127.0.0.1:8080/realms/r but is reached as http://localhost:8080/realms/r');
+    expect(result.fix).toContain('--hostname');
+  });
+});
+
+describe('checkClient', () => {
+  const options = { realm: 'r', serviceAccount: 'required' } as const;
+
+  it('passes a confidential client with a service account', () => {
+    expect(checkClient('service-b', confidential, options).status).toBe('pass');
+  });
+
+  it.each([
+    ['missing', undefined, 'Realm r has no client "service-b".'],
+    ['disabled', { ...confidential, enabled: false }, 'service-b is disabled'],
+    ['public', { ...confidential, publicClient: true }, 'service-b is a public client'],
+    ['signed-JWT authenticated', { ...confidential, clientAuthenticatorType: 'client-jwt' }, 'authenticates with "client-jwt"'],
+    ['without a service account', { ...confidential, serviceAccountsEnabled: false }, 'has no service account'],
+  ])('fails a %s client with the reason and a fix', (_case, client, reason) => {
+    const result = checkClient('service-b', client, options);
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain(reason);
+    expect(result.fix).toBeTruthy();
+  });
+
+  it('only warns about a missing service account where the kit does not need one', () => {
+    expect(checkClient('service-c', { ...confidential, serviceAccountsEnabled: false }, { realm: 'r', serviceAccount: 'recommended' }).status).toBe('warn');
+  });
+});
+
+describe('checkExchangeEnabled', () => {
+  it('passes with the attribute set to "true"', () => {
+    const client = { attributes: { 'standard.token.exchange.enabled': 'true' } };
+
+    expect(checkExchangeEnabled('service-b', client, { why: 'to reach C', required: true }).status).toBe('pass');
+  });
+
+  it('fails without it and names the attribute to set', () => {
+    const result = checkExchangeEnabled('service-b', { attributes: {} }, { why: 'to reach C', required: true });
+
+    expect(result.status).toBe('fail');
+    expect(result.fix).toContain('"standard.token.exchange.enabled": "true" on service-b');
+  });
+
+  it('only warns where exchange serves an optional flow', () => {
+    expect(checkExchangeEnabled('service-a', { attributes: {} }, { why: 'for delegation', required: false }).status).toBe('warn');
+  });
+});
+
+describe('checkAudiencePath', () => {
+  it('passes with a scope mapping of the next service’s roles', () => {
+    const result = checkAudiencePath('service-b', 'service-c', { ...noPath, scopeMappedRoles: ['analytics.run'] });
+
+    expect(result.status).toBe('pass');
+    expect(result.detail).toContain('analytics.run');
+  });
+
+  it('passes with an Audience mapper', () => {
+    expect(checkAudiencePath('service-b', 'service-c', { ...noPath, audienceMapper: true }).status).toBe('pass');
+  });
+
+  it('warns about full scope: it works but leaks every role', () => {
+    expect(checkAudiencePath('service-b', 'service-c', { ...noPath, fullScopeAllowed: true }).status).toBe('warn');
+  });
+
+  it('fails with nothing, predicting Keycloak’s "Requested audience not available"', () => {
+    const result = checkAudiencePath('service-b', 'service-c', noPath);
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain('"Requested audience not available: service-c"');
+    expect(result.fix).toMatch(/^Add a client scope mapping of service-c's roles to service-b /);
+  });
+});
+
+describe('audienceFix', () => {
+  it('asks for a role on the service account when the scope mapping exists', () => {
+    const fix = audienceFix('service-a', 'service-b', { ...noPath, scopeMappedRoles: ['orders.approve'] }, 'service-account-service-a');
+
+    expect(fix).toBe(
+      "Give service-account-service-a a role of service-b that service-a's scope lets through (orders.approve) " +
+        '(admin console: Clients → service-a → Service accounts roles → Assign role).',
+    );
+  });
+});
+
+describe('checkServiceToken', () => {
+  const facts = { path: noPath, otherServices: ['service-c'] };
+
+  it('passes a token for exactly the next service', () => {
+    const { answer, claims } = okToken({ aud: 'service-b', azp: 'service-a' });
+
+    expect(checkServiceToken('service-a', 'service-b', answer, claims, facts).status).toBe('pass');
+  });
+
+  it('fails a token without the next service in aud and says how to add it', () => {
+    const { answer, claims } = okToken({ azp: 'service-a' });
+
+    const result = checkServiceToken('service-a', 'service-b', answer, claims, facts);
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain('carry aud (none), not service-b');
+    expect(result.fix).toContain('and give service-account-service-a that role');
+  });
+
+  it('fails a token that a later service would accept too', () => {
+    const { answer, claims } = okToken({ aud: ['service-b', 'service-c'], azp: 'service-a' });
+
+    const result = checkServiceToken('service-a', 'service-b', answer, claims, facts);
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain('also carry aud service-c');
+  });
+
+  it('fails a refused grant with Keycloak’s error', () => {
+    const answer = { status: 400, body: { error: 'unauthorized_client', error_description: 'Client not enabled to retrieve service account' } };
+
+    const result = checkServiceToken('service-a', 'service-b', answer, undefined, facts);
+
+    expect(result.detail).toContain('unauthorized_client');
+    expect(result.fix).toBe('Turn on Service accounts for service-a.');
+  });
+});
+
+describe('explainExchangeFailure', () => {
+  const explain = (status: number, error: string, error_description?: string) =>
+    explainExchangeFailure('service-b', 'service-c', 'service-a', { status, body: { error, error_description } });
+
+  it('reads "not enabled" as the missing exchange attribute', () => {
+    expect(explain(400, 'invalid_request', 'Standard token exchange is not enabled for the requested client').fix).toContain(
+      '"standard.token.exchange.enabled": "true" on service-b',
+    );
+  });
+
+  it('reads 403 access_denied as the requester missing from the subject token’s aud', () => {
+    const { detail, fix } = explain(403, 'access_denied', 'Client is not within the token audience');
+
+    expect(detail).toBe(
+      'Keycloak answered 403 access_denied "Client is not within the token audience": service-b is not in the subject token\'s aud, and only a client the token was issued for may exchange it.',
+    );
+    expect(fix).toContain("Make service-a's tokens name service-b in aud");
+  });
+
+  it('reads "Requested audience not available" as a missing scope mapping or role', () => {
+    const { detail, fix } = explain(400, 'invalid_request', 'Requested audience not available: service-c');
+
+    expect(detail).toContain("no role or Audience mapper in service-b's scope puts service-c into aud");
+    expect(fix).toContain('service-account-service-a');
+  });
+
+  it('reads "Invalid token" as a subject token of another realm, issuer or time', () => {
+    expect(explain(400, 'invalid_request', 'Invalid token').detail).toContain('another iss');
+  });
+
+  it('reads 401 invalid_client as the requester’s own credentials', () => {
+    expect(explain(401, 'unauthorized_client', 'Invalid client or Invalid client credentials').fix).toContain('its secret');
+  });
+
+  it('reads "Audience not found" as an audience that is no client', () => {
+    expect(explain(400, 'invalid_client', 'Audience not found').fix).toBe('Create a client named service-c in this realm, or ask for an audience that exists.');
+  });
+});
+
+describe('checkExchange', () => {
+  const subject = { sub: 'sa-a' };
+
+  it('passes a token for only the audience, issued to the requester, for the same subject', () => {
+    const result = checkExchange('service-b', 'service-c', 'service-a', { status: 200, body: {} }, { aud: 'service-c', azp: 'service-b', sub: 'sa-a' }, subject);
+
+    expect(result.status).toBe('pass');
+  });
+
+  it('fails a token with more audiences than asked for', () => {
+    const claims = { aud: ['service-c', 'service-d'], azp: 'service-b', sub: 'sa-a' };
+
+    expect(checkExchange('service-b', 'service-c', 'service-a', { status: 200, body: {} }, claims, subject).status).toBe('fail');
+  });
+});
+
+describe('checkIntrospection', () => {
+  const facts = { introspector: 'service-b', token: "A's token", tokenAudience: ['service-b'], expectActive: true };
+
+  it('passes the expected verdict', () => {
+    expect(checkIntrospection(facts, { status: 200, body: { active: true } }).status).toBe('pass');
+  });
+
+  it('explains active:false for a valid token by the 26.6.2 audience rule', () => {
+    const result = checkIntrospection({ ...facts, tokenAudience: [] }, { status: 200, body: { active: false } });
+
+    expect(result.detail).toContain('since Keycloak 26.6.2 the introspecting client must be in the token\'s aud (none)');
+  });
+
+  it('flags a Keycloak that lets a client outside aud introspect', () => {
+    const result = checkIntrospection({ ...facts, introspector: 'service-c', expectActive: false }, { status: 200, body: { active: true } });
+
+    expect(result.status).toBe('fail');
+    expect(result.fix).toContain('26.6.2 or newer');
+  });
+});
+
+describe('readAuthorizerTtls', () => {
+  const yaml = [
+    'params:',
+    '  default:',
+    '    introspectionCacheTtlSeconds: 60',
+    "    authorizerResultTtlSeconds: '90' # API Gateway cache",
+    '  dev:',
+    '    introspectionCacheTtlSeconds: ${env:INTROSPECTION_CACHE_TTL_SECONDS, 60}',
+    '    resultTtlInSeconds: ${param:authorizerResultTtlSeconds}',
+  ].join('\n');
+
+  it('reads numbers, quoted numbers and env defaults with their lines', () => {
+    expect(readAuthorizerTtls(yaml)).toEqual([
+      { name: 'introspectionCacheTtlSeconds', seconds: 60, line: 3 },
+      { name: 'authorizerResultTtlSeconds', seconds: 90, line: 4 },
+      { name: 'introspectionCacheTtlSeconds', seconds: 60, line: 6 },
+    ]);
+  });
+
+  it('resolves an env reference from the environment when it is set', () => {
+    expect(readAuthorizerTtls(yaml, { INTROSPECTION_CACHE_TTL_SECONDS: '5' })[2]?.seconds).toBe(5);
+  });
+});
+
+describe('checkLifespan', () => {
+  it('passes TTLs within the lifespan', () => {
+    expect(checkLifespan(300, [{ name: 'authorizerResultTtlSeconds', seconds: 60, line: 38 }], 'the realm').status).toBe('pass');
+  });
+
+  it('fails a TTL longer than the lifespan and names its line', () => {
+    const result = checkLifespan(45, [
+      { name: 'introspectionCacheTtlSeconds', seconds: 30, line: 35 },
+      { name: 'authorizerResultTtlSeconds', seconds: 60, line: 38 },
+    ], 'the realm');
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toBe(
+      'authorizerResultTtlSeconds 60 s (serverless.yml line 38) exceeds the access-token lifespan of 45 s (the realm), so a cached Allow could outlive the token it was given for.',
+    );
+    expect(result.fix).toBe("Lower authorizerResultTtlSeconds to at most 45 (or raise the realm's Access Token Lifespan).");
+  });
+});
+
+describe('formatReport', () => {
+  it('prints one line per check, the fix under failures, and a summary', () => {
+    const report = formatReport([
+      { name: 'realm', status: 'pass', detail: 'served' },
+      { name: 'exchange on service-b', status: 'fail', detail: 'off.', fix: 'turn it on.' },
+      { name: 'test exchange', status: 'skip', detail: 'needs a token' },
+    ]);
+
+    expect(report).toBe(
+      [
+        '  ✓ realm                  served',
+        '  ✗ exchange on service-b  off.',
+        '                           fix: turn it on.',
+        '  – test exchange          needs a token',
+        '',
+        '✗ 1 passed, 1 failed, 1 skipped.',
+      ].join('\n'),
+    );
+  });
+});

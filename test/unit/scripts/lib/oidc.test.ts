@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { audiences, decodeClaims, formatExpiry, postForm, redactTokens, summarizeClaims } from '../../../../scripts/lib/oidc.mjs';
+
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const jwt = (payload: Record<string, unknown>) => `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode(payload)}.c2lnbmF0dXJl`;
+
+describe('redactTokens', () => {
+  it('replaces every JWT-shaped string and leaves the rest of the text alone', () => {
+    const token = jwt({ sub: 'x' });
+
+    expect(redactTokens(`first ${token} then "${token}".`)).toBe('first <token redacted> then "<token redacted>".');
+  });
+
+  it('leaves text without a token unchanged', () => {
+    expect(redactTokens('aud service-b, sub 4be7032c-6162-4dbe-8af6-b7540fb721c5')).toBe('aud service-b, sub 4be7032c-6162-4dbe-8af6-b7540fb721c5');
+  });
+});
+
+describe('decodeClaims', () => {
+  it('returns the payload of a JWT', () => {
+    expect(decodeClaims(jwt({ sub: 'alice', aud: 'service-a' }))).toEqual({ sub: 'alice', aud: 'service-a' });
+  });
+
+  it('throws on something that is not a JWT', () => {
+    expect(() => decodeClaims('opaque')).toThrow('not a JWT');
+  });
+});
+
+describe('audiences', () => {
+  it.each([
+    ['service-b', ['service-b']],
+    [['service-b', 'service-c', 7], ['service-b', 'service-c']],
+    [undefined, []],
+  ])('reads %j as %j', (aud, expected) => {
+    expect(audiences(aud)).toEqual(expected);
+  });
+});
+
+describe('summarizeClaims', () => {
+  it('keeps who, for whom, which roles and until when', () => {
+    const summary = summarizeClaims(
+      {
+        iss: 'http://127.0.0.1:8080/realms/microservices',
+        sub: 'u-1',
+        azp: 'service-b',
+        aud: 'service-c',
+        exp: 1_000_300,
+        scope: '',
+        resource_access: { 'service-c': { roles: ['analytics.run'] }, 'service-x': { roles: [] } },
+        realm_access: { roles: ['offline_access'] },
+      },
+      1_000_000,
+    );
+
+    expect(summary).toEqual({
+      iss: 'http://127.0.0.1:8080/realms/microservices',
+      sub: 'u-1',
+      azp: 'service-b',
+      aud: ['service-c'],
+      roles: ['service-c: analytics.run', 'realm: offline_access'],
+      scope: '',
+      exp: 1_000_300,
+      expiresInSeconds: 300,
+    });
+  });
+
+  it('falls back to client_id for the client, as introspection answers name it', () => {
+    expect(summarizeClaims({ client_id: 'service-a' }, 0).azp).toBe('service-a');
+  });
+});
+
+describe('formatExpiry', () => {
+  it('gives the instant without milliseconds and the time left', () => {
+    expect(formatExpiry(1_795_627_726, 300)).toBe('2026-11-25T17:28:46Z (in 300 s)');
+  });
+
+  it('says how long ago an expired token expired', () => {
+    expect(formatExpiry(1_795_627_726, -5)).toBe('2026-11-25T17:28:46Z (expired 5 s ago)');
+  });
+});
+
+describe('postForm', () => {
+  it('sends the client credentials as HTTP Basic, form-encoded, and never in the body', async () => {
+    let seen: { headers: Record<string, string>; body: string } | undefined;
+    const fakeFetch = (async (_url: string, init: RequestInit) => {
+      seen = { headers: init.headers as Record<string, string>, body: String(init.body) };
+      return new Response('{"active":true}', { status: 200 });
+    }) as unknown as typeof fetch;
+
+    const answer = await postForm('http://kc/introspect', { token: 't' }, { clientId: 'service b', clientSecret: 's:1' }, { fetch: fakeFetch });
+
+    expect(answer).toEqual({ status: 200, body: { active: true } });
+    expect(seen?.headers.authorization).toBe(`Basic ${Buffer.from('service%20b:s%3A1').toString('base64')}`);
+    expect(seen?.body).toBe('token=t');
+  });
+
+  it('turns a body that is not JSON into an error answer with the status', async () => {
+    const fakeFetch = (async () => new Response('<html>bad gateway</html>', { status: 502 })) as unknown as typeof fetch;
+
+    const answer = await postForm('http://kc/token', {}, undefined, { fetch: fakeFetch });
+
+    expect(answer).toEqual({ status: 502, body: { error: 'not_json', error_description: 'HTTP 502 with a body that is not JSON' } });
+  });
+});
