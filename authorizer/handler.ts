@@ -3,7 +3,7 @@ import { parseBearer } from '../shared/bearer';
 import { readAuthorizerSettings, type AuthorizerSettings } from '../shared/config';
 import { TokenRejectedError, errorCode } from '../shared/errors';
 import { describe } from '../shared/handler';
-import { createLogger, type Logger } from '../shared/logger';
+import { createLogger, logKeycloakRoundTrips, type Logger } from '../shared/logger';
 import { routeTable } from '../shared/routes';
 import { createServiceRuntime, once, type RuntimeOverrides } from '../shared/runtime';
 import type { Clock } from '../shared/time';
@@ -19,10 +19,15 @@ export interface AuthorizerDependencies {
   now: Clock;
 }
 
-/** Builds the authorizer's dependencies from the environment. */
+/**
+ * Builds the authorizer's dependencies from the environment. Keycloak round-trips are logged at debug
+ * level unless `overrides` count them.
+ */
 export function createAuthorizerDependencies(env: Record<string, string | undefined>, overrides: RuntimeOverrides & { now?: Clock } = {}): AuthorizerDependencies {
   const settings = readAuthorizerSettings(env);
-  const { keycloak, identity } = createServiceRuntime(settings, overrides);
+  const logger = createLogger(`authorizer-${settings.service}`);
+  const onKeycloakRoundTrip = overrides.onKeycloakRoundTrip ?? logKeycloakRoundTrips(logger);
+  const { keycloak, identity } = createServiceRuntime(settings, { ...overrides, onKeycloakRoundTrip });
   const now = overrides.now ?? Date.now;
   const jwtCheck =
     settings.mode === 'introspection'
@@ -36,12 +41,12 @@ export function createAuthorizerDependencies(env: Record<string, string | undefi
           timeoutMs: settings.keycloak.timeoutMs,
           now,
           ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
-          onJwksFetch: () => overrides.onKeycloakRoundTrip?.('jwks'),
+          onJwksFetch: () => onKeycloakRoundTrip('jwks'),
         });
   return {
     settings,
     now,
-    logger: createLogger(`authorizer-${settings.service}`),
+    logger,
     authority: createTokenAuthority({
       identity,
       mode: settings.mode,

@@ -10,7 +10,7 @@ import {
   type ClientCredentialsTokens,
   type ExchangedTokens,
 } from '../../shared/keycloak/token-cache';
-import { createLogger, type Logger } from '../../shared/logger';
+import { createLogger, logKeycloakRoundTrips, type Logger } from '../../shared/logger';
 import { principalFromContext } from '../../shared/request-principal';
 import { routeTable } from '../../shared/routes';
 import { createServiceRuntime, once, type RuntimeOverrides } from '../../shared/runtime';
@@ -83,5 +83,10 @@ export function createServiceAHandler(dependencies: () => ServiceADependencies, 
     });
 }
 
+const logger = createLogger('service-a');
+
 /** Lambda entry point. */
-export const handler = createServiceAHandler(once(() => createServiceADependencies(process.env)));
+export const handler = createServiceAHandler(
+  once(() => createServiceADependencies(process.env, { onKeycloakRoundTrip: logKeycloakRoundTrips(logger) })),
+  logger,
+);

@@ -6,7 +6,7 @@ import { BadRequestError } from '../../shared/errors';
 import { handleRequest } from '../../shared/handler';
 import { header, json, jsonBody } from '../../shared/http';
 import { createExchangedTokens, type ExchangedTokens } from '../../shared/keycloak/token-cache';
-import { createLogger, type Logger } from '../../shared/logger';
+import { createLogger, logKeycloakRoundTrips, type Logger } from '../../shared/logger';
 import { principalFromContext } from '../../shared/request-principal';
 import { routeTable } from '../../shared/routes';
 import { createServiceRuntime, once, type RuntimeOverrides } from '../../shared/runtime';
@@ -92,5 +92,10 @@ export function createServiceBHandler(dependencies: () => ServiceBDependencies, 
     });
 }
 
+const logger = createLogger('service-b');
+
 /** Lambda entry point. */
-export const handler = createServiceBHandler(once(() => createServiceBDependencies(process.env)));
+export const handler = createServiceBHandler(
+  once(() => createServiceBDependencies(process.env, { onKeycloakRoundTrip: logKeycloakRoundTrips(logger) })),
+  logger,
+);
