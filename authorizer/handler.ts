@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { parseBearer } from '../shared/bearer';
-import { readAuthorizerSettings, type AuthorizerSettings } from '../shared/config';
+import { readAuthorizerSettings, readAuthStrategy, type AuthorizerSettings } from '../shared/config';
 import { TokenRejectedError, errorCode } from '../shared/errors';
 import { describe } from '../shared/handler';
 import { createLogger, logKeycloakRoundTrips, type Logger } from '../shared/logger';
@@ -21,16 +21,19 @@ export interface AuthorizerDependencies {
 
 /**
  * Builds the authorizer's dependencies from the environment. Keycloak round-trips are logged at debug
- * level unless `overrides` count them.
+ * level unless `overrides` count them. The bench's `original` strategy introspects every request:
+ * no local JWT check, no verdict cache.
  */
 export function createAuthorizerDependencies(env: Record<string, string | undefined>, overrides: RuntimeOverrides & { now?: Clock } = {}): AuthorizerDependencies {
   const settings = readAuthorizerSettings(env);
+  const original = readAuthStrategy(env) === 'original';
+  const mode = original ? 'introspection' : settings.mode;
   const logger = createLogger(`authorizer-${settings.service}`);
   const onKeycloakRoundTrip = overrides.onKeycloakRoundTrip ?? logKeycloakRoundTrips(logger);
   const { keycloak, identity } = createServiceRuntime(settings, { ...overrides, onKeycloakRoundTrip });
   const now = overrides.now ?? Date.now;
   const jwtCheck =
-    settings.mode === 'introspection'
+    mode === 'introspection'
       ? undefined
       : createJwtCheck({
           jwksUri: keycloak.jwksUri,
@@ -49,11 +52,12 @@ export function createAuthorizerDependencies(env: Record<string, string | undefi
     logger,
     authority: createTokenAuthority({
       identity,
-      mode: settings.mode,
+      mode,
       ...(jwtCheck ? { jwtCheck } : {}),
       issuer: keycloak.issuer,
       cacheTtlSeconds: settings.introspectionCacheTtlSeconds,
       cacheMaxEntries: settings.introspectionCacheMaxEntries,
+      cacheVerdicts: !original,
       now,
     }),
   };
