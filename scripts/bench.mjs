@@ -424,7 +424,8 @@ function packageVersion(name) {
 
 function gitCommit() {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).trim();
+    // `-dirty` when the working tree has changes: the result is then not exactly that commit's.
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: projectRoot, encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
   }
