@@ -24,6 +24,11 @@ export interface TokenAuthorityOptions {
   /** Upper bound of a cached positive verdict, seconds: the revocation delay. */
   cacheTtlSeconds: number;
   cacheMaxEntries: number;
+  /**
+   * Whether verdicts are cached at all (default true). Only the bench's `original` strategy turns it
+   * off, to introspect every request as the original write-up did.
+   */
+  cacheVerdicts?: boolean;
   now?: Clock;
 }
 
@@ -52,6 +57,7 @@ export function createTokenAuthority({
   issuer,
   cacheTtlSeconds,
   cacheMaxEntries,
+  cacheVerdicts = true,
   now = Date.now,
 }: TokenAuthorityOptions): TokenAuthority {
   if (mode !== 'introspection' && !jwtCheck) throw new Error(`AUTH_MODE ${mode} needs a JWT check`);
@@ -74,6 +80,7 @@ export function createTokenAuthority({
   }
 
   function ttlMs(verdict: Verdict): number {
+    if (!cacheVerdicts) return 0;
     if (!('principal' in verdict)) return NEGATIVE_CACHE_TTL_SECONDS * 1000;
     return Math.min(cacheTtlSeconds * 1000, verdict.principal.exp * 1000 - now());
   }

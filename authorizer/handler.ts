@@ -1,9 +1,9 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { parseBearer } from '../shared/bearer';
-import { readAuthorizerSettings, type AuthorizerSettings } from '../shared/config';
+import { readAuthorizerSettings, readAuthStrategy, type AuthorizerSettings } from '../shared/config';
 import { TokenRejectedError, errorCode } from '../shared/errors';
 import { describe } from '../shared/handler';
-import { createLogger, type Logger } from '../shared/logger';
+import { createLogger, logKeycloakRoundTrips, type Logger } from '../shared/logger';
 import { routeTable } from '../shared/routes';
 import { createServiceRuntime, once, type RuntimeOverrides } from '../shared/runtime';
 import type { Clock } from '../shared/time';
@@ -19,13 +19,21 @@ export interface AuthorizerDependencies {
   now: Clock;
 }
 
-/** Builds the authorizer's dependencies from the environment. */
+/**
+ * Builds the authorizer's dependencies from the environment. Keycloak round-trips are logged at debug
+ * level unless `overrides` count them. The bench's `original` strategy introspects every request:
+ * no local JWT check, no verdict cache.
+ */
 export function createAuthorizerDependencies(env: Record<string, string | undefined>, overrides: RuntimeOverrides & { now?: Clock } = {}): AuthorizerDependencies {
   const settings = readAuthorizerSettings(env);
-  const { keycloak, identity } = createServiceRuntime(settings, overrides);
+  const original = readAuthStrategy(env) === 'original';
+  const mode = original ? 'introspection' : settings.mode;
+  const logger = createLogger(`authorizer-${settings.service}`);
+  const onKeycloakRoundTrip = overrides.onKeycloakRoundTrip ?? logKeycloakRoundTrips(logger);
+  const { keycloak, identity } = createServiceRuntime(settings, { ...overrides, onKeycloakRoundTrip });
   const now = overrides.now ?? Date.now;
   const jwtCheck =
-    settings.mode === 'introspection'
+    mode === 'introspection'
       ? undefined
       : createJwtCheck({
           jwksUri: keycloak.jwksUri,
@@ -36,19 +44,20 @@ export function createAuthorizerDependencies(env: Record<string, string | undefi
           timeoutMs: settings.keycloak.timeoutMs,
           now,
           ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
-          onJwksFetch: () => overrides.onKeycloakRoundTrip?.('jwks'),
+          onJwksFetch: () => onKeycloakRoundTrip('jwks'),
         });
   return {
     settings,
     now,
-    logger: createLogger(`authorizer-${settings.service}`),
+    logger,
     authority: createTokenAuthority({
       identity,
-      mode: settings.mode,
+      mode,
       ...(jwtCheck ? { jwtCheck } : {}),
       issuer: keycloak.issuer,
       cacheTtlSeconds: settings.introspectionCacheTtlSeconds,
       cacheMaxEntries: settings.introspectionCacheMaxEntries,
+      cacheVerdicts: !original,
       now,
     }),
   };

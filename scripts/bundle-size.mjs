@@ -10,6 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -93,7 +94,7 @@ export function packageService({ stage, params = {}, root = projectRoot }) {
 /**
  * The entries of a zip file, read from its central directory (no dependency, no extraction).
  * @param {string} file
- * @returns {{ name: string, size: number, compressedSize: number }[]}
+ * @returns {{ name: string, size: number, compressedSize: number, method: number, localHeaderOffset: number }[]}
  * @see https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT (4.3.12, 4.3.16)
  */
 export function zipEntries(file) {
@@ -119,10 +120,32 @@ export function zipEntries(file) {
       name: zip.toString('utf8', offset + 46, offset + 46 + nameLength),
       compressedSize: zip.readUInt32LE(offset + 20),
       size: zip.readUInt32LE(offset + 24),
+      method: zip.readUInt16LE(offset + 10),
+      localHeaderOffset: zip.readUInt32LE(offset + 42),
     });
     offset += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
+}
+
+/**
+ * The content of one entry of a zip file (stored or deflated, the two methods zip tools write).
+ * @param {string} file
+ * @param {string} name
+ * @returns {Buffer}
+ * @see https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT (4.3.7)
+ */
+export function readZipEntry(file, name) {
+  const entry = zipEntries(file).find((e) => e.name === name);
+  if (!entry) throw new StackError(`${file} has no entry ${name}.`);
+  const zip = readFileSync(file);
+  const header = entry.localHeaderOffset;
+  if (zip.readUInt32LE(header) !== 0x04034b50) throw new StackError(`${file}: corrupt local header of ${name}.`);
+  const start = header + 30 + zip.readUInt16LE(header + 26) + zip.readUInt16LE(header + 28);
+  const data = zip.subarray(start, start + entry.compressedSize);
+  if (entry.method === 0) return Buffer.from(data);
+  if (entry.method === 8) return inflateRawSync(data);
+  throw new StackError(`${file}: ${name} uses compression method ${entry.method}.`);
 }
 
 /** @param {number} bytes */

@@ -140,3 +140,35 @@ export function readCallerSettings(env: Env, downstreamVariable: 'SERVICE_B_URL'
     tokenCacheMaxEntries: read.integer('TOKEN_CACHE_MAX_ENTRIES', 1000),
   };
 }
+
+/**
+ * How much of the kit's auth the functions run. Only `npm run bench` (scripts/bench.mjs) selects
+ * anything but `kit`, to measure the kit against its alternatives through the same stack:
+ * - `kit`: the production path, and the only value outside the bench.
+ * - `original`: the original write-up's strategy, without caches: the authorizer introspects every
+ *   request (no verdict cache, no local JWT check), A fetches a client-credentials token and B
+ *   exchanges the token it received on every call.
+ * - `off`: no auth at all, the baseline: serverless offline runs with `--noAuth` (no authorizer on
+ *   any route), A and B fetch and exchange nothing, B and C expect no authorizer context. The
+ *   authorizer itself has no `off` behaviour: invoked anyway, it decides as the kit does.
+ */
+export type AuthStrategy = 'kit' | 'original' | 'off';
+const AUTH_STRATEGIES: readonly AuthStrategy[] = ['kit', 'original', 'off'];
+
+/**
+ * Reads the bench-only `BENCH_AUTH_STRATEGY` (unset: `kit`). It is honoured only under serverless
+ * offline (`IS_OFFLINE=true`) at stage bench (`SERVERLESS_STAGE=bench`), the one stage whose
+ * environment serverless.yml gives these variables. Set anywhere else, e.g. by hand on a deployed
+ * function, it is a configuration error: a deployment can never run without auth or its caches.
+ */
+export function readAuthStrategy(env: Env): AuthStrategy {
+  const strategy = env.BENCH_AUTH_STRATEGY?.trim();
+  if (!strategy) return 'kit';
+  if (env.IS_OFFLINE !== 'true' || env.SERVERLESS_STAGE !== 'bench') {
+    throw new ConfigError('Environment variable BENCH_AUTH_STRATEGY is honoured only by serverless offline at stage bench (npm run bench): remove it');
+  }
+  if (!AUTH_STRATEGIES.includes(strategy as AuthStrategy)) {
+    throw new ConfigError(`Environment variable BENCH_AUTH_STRATEGY must be one of ${AUTH_STRATEGIES.join(', ')}`);
+  }
+  return strategy as AuthStrategy;
+}

@@ -1,17 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseBearer } from '../../shared/bearer';
-import { readCallerSettings, type Env } from '../../shared/config';
+import { clientCredentialsTokensFor, exchangedTokensFor, requestPrincipal } from '../../shared/auth-strategy';
+import { readAuthStrategy, readCallerSettings, type AuthStrategy, type Env } from '../../shared/config';
 import { createServiceCaller, postWithFreshTokenOn401, type ServiceCaller, type TokenSource } from '../../shared/downstream';
 import { handleRequest } from '../../shared/handler';
 import { header, json } from '../../shared/http';
-import {
-  createClientCredentialsTokens,
-  createExchangedTokens,
-  type ClientCredentialsTokens,
-  type ExchangedTokens,
-} from '../../shared/keycloak/token-cache';
-import { createLogger, type Logger } from '../../shared/logger';
-import { principalFromContext } from '../../shared/request-principal';
+import type { ClientCredentialsTokens, ExchangedTokens } from '../../shared/keycloak/token-cache';
+import { createLogger, logKeycloakRoundTrips, type Logger } from '../../shared/logger';
 import { routeTable } from '../../shared/routes';
 import { createServiceRuntime, once, type RuntimeOverrides } from '../../shared/runtime';
 import type { Clock } from '../../shared/time';
@@ -29,18 +24,22 @@ export interface ServiceADependencies {
   exchangedTokens: ExchangedTokens;
   serviceB: ServiceCaller;
   now: Clock;
+  /** Bench only (`BENCH_AUTH_STRATEGY`); absent means `kit`, the production path. */
+  authStrategy?: AuthStrategy;
 }
 
 /** Builds A's dependencies from the environment. */
 export function createServiceADependencies(env: Env, overrides: RuntimeOverrides & { now?: Clock } = {}): ServiceADependencies {
   const settings = readCallerSettings(env, 'SERVICE_B_URL');
+  const authStrategy = readAuthStrategy(env);
   const { identity } = createServiceRuntime(settings, overrides);
   const now = overrides.now ?? Date.now;
   const skewSeconds = settings.tokenExpirySkewSeconds;
   return {
     now,
-    ownTokens: createClientCredentialsTokens({ identity, skewSeconds, now }),
-    exchangedTokens: createExchangedTokens({ identity, skewSeconds, maxEntries: settings.tokenCacheMaxEntries, now }),
+    authStrategy,
+    ownTokens: clientCredentialsTokensFor(authStrategy, { identity, skewSeconds, now }),
+    exchangedTokens: exchangedTokensFor(authStrategy, { identity, skewSeconds, maxEntries: settings.tokenCacheMaxEntries, now }),
     serviceB: createServiceCaller({ service: SERVICE_B, baseUrl: settings.downstreamUrl, timeoutMs: settings.downstreamTimeoutMs, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) }),
   };
 }
@@ -57,9 +56,9 @@ function callB(serviceB: ServiceCaller, token: TokenSource, correlationId: strin
 export function createServiceAHandler(dependencies: () => ServiceADependencies, logger: Logger = createLogger('service-a')) {
   return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     handleRequest(event, { logger }, async ({ correlationId }) => {
-      const { ownTokens, exchangedTokens, serviceB, now } = dependencies();
+      const { ownTokens, exchangedTokens, serviceB, now, authStrategy = 'kit' } = dependencies();
       if (event.resource === asUserRoute.path) {
-        principalFromContext(event, asUserRoute, now);
+        requestPrincipal(authStrategy, event, asUserRoute, now);
         const userToken = parseBearer(header(event, 'authorization'));
         return json(200, await callB(serviceB, exchangedTokens.source(userToken, SERVICE_B), correlationId));
       }
@@ -67,5 +66,10 @@ export function createServiceAHandler(dependencies: () => ServiceADependencies, 
     });
 }
 
+const logger = createLogger('service-a');
+
 /** Lambda entry point. */
-export const handler = createServiceAHandler(once(() => createServiceADependencies(process.env)));
+export const handler = createServiceAHandler(
+  once(() => createServiceADependencies(process.env, { onKeycloakRoundTrip: logKeycloakRoundTrips(logger) })),
+  logger,
+);

@@ -1,13 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseBearer } from '../../shared/bearer';
-import { readCallerSettings, type Env } from '../../shared/config';
+import { exchangedTokensFor, requestPrincipal } from '../../shared/auth-strategy';
+import { readAuthStrategy, readCallerSettings, type AuthStrategy, type Env } from '../../shared/config';
 import { createServiceCaller, postWithFreshTokenOn401, type ServiceCaller } from '../../shared/downstream';
 import { BadRequestError } from '../../shared/errors';
 import { handleRequest } from '../../shared/handler';
 import { header, json, jsonBody } from '../../shared/http';
-import { createExchangedTokens, type ExchangedTokens } from '../../shared/keycloak/token-cache';
-import { createLogger, type Logger } from '../../shared/logger';
-import { principalFromContext } from '../../shared/request-principal';
+import type { ExchangedTokens } from '../../shared/keycloak/token-cache';
+import { createLogger, logKeycloakRoundTrips, type Logger } from '../../shared/logger';
 import { routeTable } from '../../shared/routes';
 import { createServiceRuntime, once, type RuntimeOverrides } from '../../shared/runtime';
 import type { Clock } from '../../shared/time';
@@ -46,16 +46,20 @@ export interface ServiceBDependencies {
   exchangedTokens: ExchangedTokens;
   serviceC: ServiceCaller;
   now: Clock;
+  /** Bench only (`BENCH_AUTH_STRATEGY`); absent means `kit`, the production path. */
+  authStrategy?: AuthStrategy;
 }
 
 /** Builds B's dependencies from the environment. */
 export function createServiceBDependencies(env: Env, overrides: RuntimeOverrides & { now?: Clock } = {}): ServiceBDependencies {
   const settings = readCallerSettings(env, 'SERVICE_C_URL');
+  const authStrategy = readAuthStrategy(env);
   const { identity } = createServiceRuntime(settings, overrides);
   const now = overrides.now ?? Date.now;
   return {
     now,
-    exchangedTokens: createExchangedTokens({ identity, skewSeconds: settings.tokenExpirySkewSeconds, maxEntries: settings.tokenCacheMaxEntries, now }),
+    authStrategy,
+    exchangedTokens: exchangedTokensFor(authStrategy, { identity, skewSeconds: settings.tokenExpirySkewSeconds, maxEntries: settings.tokenCacheMaxEntries, now }),
     serviceC: createServiceCaller({ service: SERVICE_C, baseUrl: settings.downstreamUrl, timeoutMs: settings.downstreamTimeoutMs, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) }),
   };
 }
@@ -68,13 +72,13 @@ export function createServiceBDependencies(env: Env, overrides: RuntimeOverrides
 export function createServiceBHandler(dependencies: () => ServiceBDependencies, logger: Logger = createLogger('service-b')) {
   return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     handleRequest(event, { logger, now: Date.now }, async ({ correlationId }) => {
-      const { exchangedTokens, serviceC, now } = dependencies();
+      const { exchangedTokens, serviceC, now, authStrategy = 'kit' } = dependencies();
       if (event.resource === adjustRoute.path) {
-        const principal = principalFromContext(event, adjustRoute, now);
+        const principal = requestPrincipal(authStrategy, event, adjustRoute, now);
         const adjustment = parseAdjustRequest(jsonBody(event));
         return json(200, { adjusted: adjustment, caller: { sub: principal.sub, azp: principal.clientId } });
       }
-      const principal = principalFromContext(event, processRoute, now);
+      const principal = requestPrincipal(authStrategy, event, processRoute, now);
       const order = parseProcessRequest(jsonBody(event));
       const subjectToken = parseBearer(header(event, 'authorization'));
       const serviceCBody = await postWithFreshTokenOn401(
@@ -91,5 +95,10 @@ export function createServiceBHandler(dependencies: () => ServiceBDependencies, 
     });
 }
 
+const logger = createLogger('service-b');
+
 /** Lambda entry point. */
-export const handler = createServiceBHandler(once(() => createServiceBDependencies(process.env)));
+export const handler = createServiceBHandler(
+  once(() => createServiceBDependencies(process.env, { onKeycloakRoundTrip: logKeycloakRoundTrips(logger) })),
+  logger,
+);

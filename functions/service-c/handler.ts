@@ -1,10 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { requestPrincipal } from '../../shared/auth-strategy';
+import { readAuthStrategy, type AuthStrategy } from '../../shared/config';
 import { BadRequestError } from '../../shared/errors';
 import { handleRequest } from '../../shared/handler';
 import { json, jsonBody } from '../../shared/http';
 import { createLogger, type Logger } from '../../shared/logger';
-import { principalFromContext } from '../../shared/request-principal';
 import { routeTable } from '../../shared/routes';
+import { once } from '../../shared/runtime';
 import type { Clock } from '../../shared/time';
 
 const [computeRoute] = routeTable['service-c'];
@@ -17,11 +19,14 @@ export function parseComputeRequest(body: Record<string, unknown>): { value: num
   return { value };
 }
 
-/** Service C, `POST /api/compute`: doubles `value` for a caller the authorizer let through. */
-export function createServiceCHandler({ logger, now = Date.now }: { logger: Logger; now?: Clock }) {
+/**
+ * Service C, `POST /api/compute`: doubles `value` for a caller the authorizer let through.
+ * `authStrategy` is for the bench only; absent, it is `kit`, the production path.
+ */
+export function createServiceCHandler({ logger, now = Date.now, authStrategy = () => 'kit' }: { logger: Logger; now?: Clock; authStrategy?: () => AuthStrategy }) {
   return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     handleRequest(event, { logger, now }, async () => {
-      const principal = principalFromContext(event, computeRoute, now);
+      const principal = requestPrincipal(authStrategy(), event, computeRoute, now);
       const { value } = parseComputeRequest(jsonBody(event));
       return json(200, {
         result: value * 2,
@@ -32,4 +37,4 @@ export function createServiceCHandler({ logger, now = Date.now }: { logger: Logg
 }
 
 /** Lambda entry point. */
-export const handler = createServiceCHandler({ logger: createLogger('service-c') });
+export const handler = createServiceCHandler({ logger: createLogger('service-c'), authStrategy: once(() => readAuthStrategy(process.env)) });

@@ -42,15 +42,18 @@ export async function checkOfflinePrerequisites(config) {
 
 /**
  * Starts serverless offline detached and waits until both its HTTP and Lambda ports answer.
+ * `name` names its pid and log files in the state folder; `args` are extra serverless-offline
+ * options (the bench's `--noAuth`, `--reloadHandler`); `env` is added to its environment.
  * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ * @param {{ name?: string, args?: string[], env?: Record<string, string> }} [options]
  */
-export async function startOffline(config) {
+export async function startOffline(config, { name = 'offline', args = [], env = {} } = {}) {
   await checkOfflinePrerequisites(config);
   const service = startDetached({
-    name: 'offline',
+    name,
     command: process.execPath,
-    args: [serverlessBin, 'offline', 'start', '--stage', config.stage],
-    env: offlineEnv(config),
+    args: [serverlessBin, 'offline', 'start', '--stage', config.stage, ...args],
+    env: { ...offlineEnv(config), ...env },
     cwd: projectRoot,
     stateDir: config.stateDir,
   });
@@ -59,9 +62,13 @@ export async function startOffline(config) {
     async () => (await isPortOpen(config.host, config.httpPort)) && isPortOpen(config.host, config.lambdaPort),
     { timeoutMs: 120_000, isDead: service.exited },
   );
+  return service;
 }
 
-/** @param {ReturnType<typeof import('./config.mjs').stackConfig>} config */
-export function stopOffline(config) {
-  return stopService('offline', config.stateDir);
+/**
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ * @param {string} [name] as given to {@link startOffline}
+ */
+export function stopOffline(config, name = 'offline') {
+  return stopService(name, config.stateDir);
 }

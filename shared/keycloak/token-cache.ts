@@ -72,11 +72,7 @@ export function createExchangedTokens({
       const subjectExp = expiryOf(subjectToken);
       return cache.getOrLoad(
         keyOf(subjectToken, audience, scope),
-        async () => {
-          const { access_token } = await identity.exchange({ subject_token: subjectToken, audience, ...(scope ? { scope } : {}) });
-          assertExchangedFor(access_token, audience, identity.clientId);
-          return access_token;
-        },
+        () => exchangeToken(identity, subjectToken, audience, scope),
         (token) => (Math.min(expiryOf(token), subjectExp) - skewSeconds) * 1000 - now(),
       );
     },
@@ -88,6 +84,17 @@ export function createExchangedTokens({
     clear: () => cache.clear(),
   };
   return exchanged;
+}
+
+/**
+ * One standard token exchange, uncached: the subject token for one meant for `audience`, refused
+ * unless it names `audience` in `aud` and this service in `azp`.
+ * @see https://www.rfc-editor.org/rfc/rfc8693
+ */
+export async function exchangeToken(identity: ServiceIdentity, subjectToken: string, audience: string, scope?: string): Promise<string> {
+  const { access_token } = await identity.exchange({ subject_token: subjectToken, audience, ...(scope ? { scope } : {}) });
+  assertExchangedFor(access_token, audience, identity.clientId);
+  return access_token;
 }
 
 /** `exp` of a JWT that Keycloak just handed us or that our authorizer accepted. */

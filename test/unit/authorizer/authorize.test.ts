@@ -43,7 +43,10 @@ const PRINCIPAL: Principal = {
   permissions: ['orders.approve', 'inventory.adjust'],
 };
 
-function setup(respond: Responder, { mode = 'introspection', jwtCheck }: { mode?: AuthMode; jwtCheck?: JwtCheck } = {}) {
+function setup(
+  respond: Responder,
+  { mode = 'introspection', jwtCheck, cacheVerdicts }: { mode?: AuthMode; jwtCheck?: JwtCheck; cacheVerdicts?: boolean } = {},
+) {
   const clock = frozenClock();
   const fake = createFakeFetch(respond);
   const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch });
@@ -55,6 +58,7 @@ function setup(respond: Responder, { mode = 'introspection', jwtCheck }: { mode?
     issuer: ISSUER,
     cacheTtlSeconds: CACHE_TTL_SECONDS,
     cacheMaxEntries: 100,
+    ...(cacheVerdicts === undefined ? {} : { cacheVerdicts }),
     now: clock.now,
   });
   return { clock, fake, authority, introspections: () => fake.callsTo(INTROSPECTION_ENDPOINT).length };
@@ -332,6 +336,30 @@ describe('createTokenAuthority', () => {
       // Assess
       expect(principal).toEqual(PRINCIPAL);
     });
+  });
+});
+
+describe('createTokenAuthority without a verdict cache (the bench\'s original strategy)', () => {
+  it('introspects every request, even for a token it accepted a moment ago', async () => {
+    // Prepare
+    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { cacheVerdicts: false });
+
+    // Act
+    for (let i = 0; i < 3; i++) await authority.authorize('token-1');
+
+    // Assess
+    expect(introspections()).toBe(3);
+  });
+
+  it('introspects again a token Keycloak declared inactive', async () => {
+    // Prepare
+    const { authority, introspections } = setup(() => jsonResponse({ active: false }), { cacheVerdicts: false });
+
+    // Act
+    for (let i = 0; i < 2; i++) await rejectionOf(authority.authorize('token-1'));
+
+    // Assess
+    expect(introspections()).toBe(2);
   });
 });
 

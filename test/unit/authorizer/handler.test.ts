@@ -345,6 +345,36 @@ describe('createAuthorizerDependencies', () => {
     expect(roundTrips).toEqual(['jwks', 'introspect']);
   });
 
+  it('introspects every request, with no local JWT check, under the bench\'s original strategy', async () => {
+    // Prepare
+    const fake = createFakeFetch(() => jsonResponse(activeAnswer()));
+    const roundTrips: KeycloakCallKind[] = [];
+    const dependencies = createAuthorizerDependencies(
+      { ...ENV, AUTH_MODE: undefined, IS_OFFLINE: 'true', SERVERLESS_STAGE: 'bench', BENCH_AUTH_STRATEGY: 'original' },
+      {
+        fetch: fake.fetch,
+        secretsClient: secretsClientWith('stored-secret'),
+        onKeycloakRoundTrip: (kind) => roundTrips.push(kind),
+        now: frozenClock().now,
+      },
+    );
+    const handler = createAuthorizerHandler(() => ({ ...dependencies, logger: createFakeLogger().logger }));
+
+    // Act
+    for (let i = 0; i < 3; i++) await handler(tokenAuthorizerEvent('Bearer token-1'));
+
+    // Assess
+    expect(roundTrips).toEqual(['introspect', 'introspect', 'introspect']);
+  });
+
+  it('refuses the bench switch outside serverless offline at stage bench', () => {
+    // Act
+    const build = () => createAuthorizerDependencies({ ...ENV, BENCH_AUTH_STRATEGY: 'original' });
+
+    // Assess
+    expect(build).toThrow('BENCH_AUTH_STRATEGY is honoured only by serverless offline at stage bench');
+  });
+
   it('names the missing variable when the environment is incomplete', () => {
     // Act
     const build = () => createAuthorizerDependencies({ ...ENV, CLIENT_SECRET_ID: undefined });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAuthorizerSettings, readCallerSettings, type Env } from '../../../shared/config';
+import { readAuthStrategy, readAuthorizerSettings, readCallerSettings, type Env } from '../../../shared/config';
 import { ConfigError } from '../../../shared/errors';
 
 const AUTHORIZER_ENV: Env = {
@@ -255,5 +255,48 @@ describe('readCallerSettings', () => {
 
     // Assess
     expect(error.message).toBe('Environment variable TOKEN_EXPIRY_SKEW_SECONDS must be an integer of at least 1');
+  });
+});
+
+describe('readAuthStrategy', () => {
+  const BENCH_OFFLINE: Env = { IS_OFFLINE: 'true', SERVERLESS_STAGE: 'bench' };
+
+  it('is kit, the production path, when BENCH_AUTH_STRATEGY is unset or blank', () => {
+    // Act & Assess
+    expect(readAuthStrategy({})).toBe('kit');
+    expect(readAuthStrategy({ ...BENCH_OFFLINE })).toBe('kit');
+    expect(readAuthStrategy({ BENCH_AUTH_STRATEGY: '  ' })).toBe('kit');
+  });
+
+  it.each(['kit', 'original', 'off'] as const)('honours %s under serverless offline at stage bench', (strategy) => {
+    // Act
+    const read = readAuthStrategy({ ...BENCH_OFFLINE, BENCH_AUTH_STRATEGY: strategy });
+
+    // Assess
+    expect(read).toBe(strategy);
+  });
+
+  it.each([
+    ['deployed (no IS_OFFLINE)', { SERVERLESS_STAGE: 'bench' }],
+    ['offline at another stage', { IS_OFFLINE: 'true', SERVERLESS_STAGE: 'dev' }],
+    ['offline with no stage', { IS_OFFLINE: 'true' }],
+    ['IS_OFFLINE not exactly true', { IS_OFFLINE: '1', SERVERLESS_STAGE: 'bench' }],
+  ])('refuses the switch when %s, rather than run without auth or caches', (_case, env: Env) => {
+    // Act
+    const error = configErrorOf(() => readAuthStrategy({ ...env, BENCH_AUTH_STRATEGY: 'off' }));
+
+    // Assess
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toBe(
+      'Environment variable BENCH_AUTH_STRATEGY is honoured only by serverless offline at stage bench (npm run bench): remove it',
+    );
+  });
+
+  it('names BENCH_AUTH_STRATEGY and lists the strategies when it is unknown', () => {
+    // Act
+    const error = configErrorOf(() => readAuthStrategy({ ...BENCH_OFFLINE, BENCH_AUTH_STRATEGY: 'none' }));
+
+    // Assess
+    expect(error.message).toBe('Environment variable BENCH_AUTH_STRATEGY must be one of kit, original, off');
   });
 });

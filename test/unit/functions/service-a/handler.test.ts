@@ -8,6 +8,7 @@ import {
   createServiceAHandler,
   type ServiceADependencies,
 } from '../../../../functions/service-a/handler';
+import { NO_AUTH_TOKEN } from '../../../../shared/auth-strategy';
 import type { Env } from '../../../../shared/config';
 import { createServiceCaller } from '../../../../shared/downstream';
 import { createKeycloakClient } from '../../../../shared/keycloak/client';
@@ -348,6 +349,40 @@ describe('createServiceADependencies', () => {
     expect(result.statusCode).toBe(200);
     expect(fake.calls.map((c) => c.url)).toEqual([TOKEN_ENDPOINT, B_URL]);
     expect(fake.calls[0]?.headers.get('authorization')).toBe(basicHeader('service-a', 'stored-secret'));
+  });
+
+  it('fetches a new token for every request under the bench\'s original strategy', async () => {
+    // Prepare
+    const secretsClient = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    mockClient(secretsClient)
+      .on(GetSecretValueCommand, { SecretId: 'dev/keycloak/service-a' })
+      .resolves({ SecretString: JSON.stringify({ client_id: 'service-a', client_secret: 'stored-secret' }) });
+    let serial = 0;
+    const fake = createFakeFetch((call) => (call.url === TOKEN_ENDPOINT ? jsonResponse(tokenAnswer(tokenOfA('own', ++serial))) : jsonResponse(B_ANSWER)));
+    const env: Env = { ...ENV, IS_OFFLINE: 'true', SERVERLESS_STAGE: 'bench', BENCH_AUTH_STRATEGY: 'original' };
+    const dependencies = createServiceADependencies(env, { fetch: fake.fetch, secretsClient, now: frozenClock().now });
+    const handler = createServiceAHandler(() => dependencies, createFakeLogger().logger);
+
+    // Act
+    for (let i = 0; i < 2; i++) expect((await handler(runRequest())).statusCode).toBe(200);
+
+    // Assess
+    expect(fake.calls.map((c) => c.url)).toEqual([TOKEN_ENDPOINT, B_URL, TOKEN_ENDPOINT, B_URL]);
+  });
+
+  it('calls B with the placeholder and no Keycloak call under the bench\'s off strategy', async () => {
+    // Prepare
+    const fake = createFakeFetch(() => jsonResponse(B_ANSWER));
+    const env: Env = { ...ENV, IS_OFFLINE: 'true', SERVERLESS_STAGE: 'bench', BENCH_AUTH_STRATEGY: 'off' };
+    const dependencies = createServiceADependencies(env, { fetch: fake.fetch, now: frozenClock().now });
+    const handler = createServiceAHandler(() => dependencies, createFakeLogger().logger);
+
+    // Act
+    const result = await handler(runRequest());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(fake.calls.map((c) => [c.url, c.headers.get('authorization')])).toEqual([[B_URL, `Bearer ${NO_AUTH_TOKEN}`]]);
   });
 
   it('names the missing SERVICE_B_URL', () => {

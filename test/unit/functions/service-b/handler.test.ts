@@ -9,6 +9,7 @@ import {
   parseProcessRequest,
   type ServiceBDependencies,
 } from '../../../../functions/service-b/handler';
+import { NO_AUTH_TOKEN } from '../../../../shared/auth-strategy';
 import type { Env } from '../../../../shared/config';
 import { createServiceCaller } from '../../../../shared/downstream';
 import { BadRequestError } from '../../../../shared/errors';
@@ -500,6 +501,42 @@ describe('createServiceBDependencies', () => {
     expect(result.statusCode).toBe(200);
     expect(fake.calls.map((c) => c.url)).toEqual([TOKEN_ENDPOINT, C_URL]);
     expect(fake.calls[0]?.headers.get('authorization')).toBe(basicHeader('service-b', 'stored-secret'));
+  });
+
+  it('exchanges on every request under the bench\'s original strategy', async () => {
+    // Prepare
+    const secretsClient = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    mockClient(secretsClient)
+      .on(GetSecretValueCommand, { SecretId: 'dev/keycloak/service-b' })
+      .resolves({ SecretString: JSON.stringify({ client_id: 'service-b', client_secret: 'stored-secret' }) });
+    let serial = 0;
+    const fake = createFakeFetch((call) =>
+      call.url === TOKEN_ENDPOINT ? jsonResponse(tokenAnswer(exchangedToken('service-c', ++serial))) : jsonResponse(C_ANSWER),
+    );
+    const env: Env = { ...ENV, IS_OFFLINE: 'true', SERVERLESS_STAGE: 'bench', BENCH_AUTH_STRATEGY: 'original' };
+    const dependencies = createServiceBDependencies(env, { fetch: fake.fetch, secretsClient, now: frozenClock().now });
+    const handler = createServiceBHandler(() => dependencies, createFakeLogger().logger);
+
+    // Act
+    for (let i = 0; i < 2; i++) expect((await handler(processRequest())).statusCode).toBe(200);
+
+    // Assess
+    expect(fake.calls.map((c) => c.url)).toEqual([TOKEN_ENDPOINT, C_URL, TOKEN_ENDPOINT, C_URL]);
+  });
+
+  it('needs no authorizer context and exchanges nothing under the bench\'s off strategy', async () => {
+    // Prepare
+    const fake = createFakeFetch(() => jsonResponse(C_ANSWER));
+    const env: Env = { ...ENV, IS_OFFLINE: 'true', SERVERLESS_STAGE: 'bench', BENCH_AUTH_STRATEGY: 'off' };
+    const dependencies = createServiceBDependencies(env, { fetch: fake.fetch, now: frozenClock().now });
+    const handler = createServiceBHandler(() => dependencies, createFakeLogger().logger);
+
+    // Act
+    const result = await handler(processRequest({ authorizer: null, headers: { Authorization: `Bearer ${NO_AUTH_TOKEN}` } }));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(fake.calls.map((c) => c.url)).toEqual([C_URL]);
   });
 
   it('names the missing SERVICE_C_URL', () => {

@@ -162,3 +162,28 @@ describe('createServiceCHandler', () => {
     ]);
   });
 });
+
+describe('createServiceCHandler under the bench\'s off strategy', () => {
+  it('serves a request that no authorizer saw', async () => {
+    // Prepare
+    const handler = createServiceCHandler({ logger: createFakeLogger().logger, now: frozenClock().now, authStrategy: () => 'off' });
+
+    // Act
+    const result = await handler(computeRequest({ authorizer: null }));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toMatchObject({ result: 20 });
+  });
+
+  it('still refuses such a request under the kit, the default', async () => {
+    // Prepare
+    const { handler } = setup();
+
+    // Act
+    const result = await handler(computeRequest({ authorizer: null }));
+
+    // Assess
+    expect(result.statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,619 @@
+// @ts-check
+/**
+ * `npm run bench`: the cost of auth, in one run on one machine, through the real local stack
+ * (Keycloak, the Secrets Manager emulator, serverless offline). Three strategies, each a restart of
+ * serverless offline at stage `bench` with `BENCH_AUTH_STRATEGY` (shared/config.ts):
+ *   kit       the production path: verdict cache + local JWT check, cached client-credentials and
+ *             exchanged tokens;
+ *   off       no auth at all (`--noAuth`, no tokens): the baseline the kit's overhead is measured against;
+ *   original  the original write-up: introspect every request, a new token and a new exchange per call.
+ * Figures: Keycloak round-trips per 1,000 warm requests to A's route by kind (concurrency 1 and 10),
+ * latency percentiles and throughput, Keycloak calls per 1,000 forged tokens, the cold path (fresh
+ * function instances: `--reloadHandler`), and each bundle's size and module initialisation time.
+ * Keycloak and the emulator are reused when up, else started and stopped again; serverless offline
+ * is the bench's own and needs its ports free. Every load loop is bounded in count and time and
+ * targets 127.0.0.1 only. Results: a table on stdout and JSON in bench/results/<timestamp>.json.
+ *
+ * Options: --rounds=N (fresh serverless offline per strategy and round, in alternating order; default 2),
+ * --runs=N (measured runs per round; default 2), --seconds=S (bound of each run; default 5).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startKeycloak, stopKeycloak, waitForRealm } from '../keycloak/keycloak.mjs';
+import { bundleSizes, packageService, readZipEntry } from './bundle-size.mjs';
+import {
+  FORGERY_KINDS,
+  ROUND_TRIP_KINDS,
+  assertLoopback,
+  countRoundTrips,
+  forgeToken,
+  invocationTimes,
+  formatTable,
+  matchesKeycloak,
+  median,
+  noRoundTrips,
+  parseKeycloakMetrics,
+  percentile,
+  runLoad,
+  summarize,
+} from './lib/bench.mjs';
+import { projectRoot, stackConfig } from './lib/config.mjs';
+import { startOffline, stopOffline } from './lib/offline.mjs';
+import { StackError, isPortOpen } from './lib/proc.mjs';
+import { devSecrets, seedSecrets, startSecretsEmulator, stopSecretsEmulator } from './lib/secrets.mjs';
+
+/** @typedef {'kit' | 'off' | 'original'} Strategy */
+/** @typedef {import('./lib/bench.mjs').RoundTrips} RoundTrips */
+
+const option = (/** @type {string} */ name, /** @type {number} */ fallback) => {
+  const given = process.argv.find((arg) => arg.startsWith(`--${name}=`));
+  const value = given ? Number(given.split('=')[1]) : fallback;
+  if (!(Number.isFinite(value) && value > 0)) throw new StackError(`--${name} must be a positive number`);
+  return value;
+};
+
+const ROUNDS = option('rounds', 2);
+const RUNS = option('runs', 2);
+const RUN_MS = option('seconds', 5) * 1000;
+/** Upper bounds of one run's requests; the time bound usually ends a run first. */
+const MAX_REQUESTS = { 1: 400, 10: 1000 };
+const WARMUP_REQUESTS = { 1: 10, 10: 100 };
+const COLD_SAMPLES = 5;
+const FLOOD_PER_KIND = 200;
+const INIT_RUNS = 5;
+/** Kit first, then the baseline, then the original strategy: each in a fresh serverless offline. */
+const STRATEGIES = /** @type {Strategy[]} */ (['kit', 'off', 'original']);
+const OFFLINE_NAME = 'offline-bench';
+
+const config = stackConfig({ ...process.env, STAGE: 'bench' });
+const ROUTE_A = `${config.apiUrl}/run-service-b`;
+const ROUTE_B = `${config.apiUrl}/api/process`;
+const log = (/** @type {string} */ line) => console.log(`[bench] ${line}`);
+const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the bench started and must stop. */
+const started = { keycloak: false, moto: false, offline: false };
+
+// ---------------------------------------------------------------------------------------------
+// Counting Keycloak round-trips in a window
+
+async function keycloakMetrics() {
+  try {
+    const response = await fetch(`http://${config.host}:${config.keycloakManagementPort}/metrics`, { signal: AbortSignal.timeout(3000) });
+    return response.ok ? parseKeycloakMetrics(await response.text()) : undefined;
+  } catch {
+    return undefined; // an external Keycloak may not expose metrics: the functions' count stands alone
+  }
+}
+
+/** @param {string} file */
+const fileSize = (file) => (existsSync(file) ? statSync(file).size : 0);
+
+/**
+ * What was appended to `file` since byte `from`.
+ * @param {string} file
+ * @param {number} from
+ */
+function readFrom(file, from) {
+  const length = fileSize(file) - from;
+  if (length <= 0) return '';
+  const buffer = Buffer.alloc(length);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buffer, 0, length, from);
+  } finally {
+    closeSync(fd);
+  }
+  return buffer.toString('utf8');
+}
+
+/**
+ * Runs `action` and counts the Keycloak round-trips it caused: the functions' debug lines (by kind)
+ * and Keycloak's /metrics (by endpoint), waiting until the two agree or a few seconds have passed
+ * (worker threads flush their log lines asynchronously).
+ * @template T
+ * @param {string} logFile
+ * @param {() => Promise<T>} action
+ * @returns {Promise<{ result: T, calls: RoundTrips, byService: Record<string, RoundTrips>, times: ReturnType<typeof invocationTimes>, keycloak?: import('./lib/bench.mjs').KeycloakEndpointCounts, agrees?: boolean }>}
+ */
+async function counted(logFile, action) {
+  const offset = fileSize(logFile);
+  const before = await keycloakMetrics();
+  const result = await action();
+  const deadline = Date.now() + 4000;
+  let previous = -1;
+  for (;;) {
+    await sleep(150);
+    const text = readFrom(logFile, offset);
+    const { total, byService } = countRoundTrips(text);
+    const after = before && (await keycloakMetrics());
+    const keycloak = before && after ? { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs } : undefined;
+    const sum = ROUND_TRIP_KINDS.reduce((n, kind) => n + total[kind], 0);
+    const agrees = keycloak ? matchesKeycloak(total, keycloak) : undefined;
+    if (agrees || (keycloak === undefined && sum === previous) || Date.now() > deadline) {
+      return { result, calls: total, byService, times: invocationTimes(text), ...(keycloak ? { keycloak, agrees } : {}) };
+    }
+    previous = sum;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+const requestA = () => ({ url: ROUTE_A });
+
+/** @param {string} token */
+const requestB = (token) => ({
+  url: ROUTE_B,
+  init: { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ order_id: 1, amount: 1 }) },
+});
+
+/**
+ * A's route under load, warm, in one serverless offline: a warm-up first (it creates the instances),
+ * then `RUNS` measured runs.
+ * @param {string} logFile
+ * @param {1 | 10} concurrency
+ */
+async function warmRuns(logFile, concurrency) {
+  const warmup = await counted(logFile, () => runLoad({ request: requestA, concurrency, maxRequests: WARMUP_REQUESTS[concurrency], maxMs: 60_000 }));
+  const runs = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const window = await counted(logFile, () => runLoad({ request: requestA, concurrency, maxRequests: MAX_REQUESTS[concurrency], maxMs: RUN_MS }));
+    const decisions = [...window.times.decisions].sort((a, b) => a - b);
+    runs.push({
+      ...summarize(window.result.latencies, window.result.wallMs),
+      statuses: window.result.statuses,
+      calls: window.calls,
+      byService: window.byService,
+      keycloak: window.keycloak,
+      agrees: window.agrees,
+      /** serverless offline's Duration of each function's invocations, median ms */
+      invocationMs: Object.fromEntries(Object.entries(window.times.durations).map(([name, values]) => [name, median(values)])),
+      /** the authorizers' own decision time (their latency_ms: whole ms) */
+      decisionMs: { p50: percentile(decisions, 50), p99: percentile(decisions, 99) },
+    });
+  }
+  return { warmup: { requests: warmup.result.latencies.length, statuses: warmup.result.statuses, calls: warmup.calls, byService: warmup.byService }, runs };
+}
+
+/**
+ * One figure from the runs of every round: round-trips summed and scaled to 1,000 requests,
+ * latencies and throughput as medians across runs.
+ * @param {Awaited<ReturnType<typeof warmRuns>>[]} rounds
+ */
+function warmFigure(rounds) {
+  const runs = rounds.flatMap((round) => round.runs);
+  const requests = runs.reduce((n, run) => n + run.requests, 0);
+  const calls = noRoundTrips();
+  for (const run of runs) for (const kind of ROUND_TRIP_KINDS) calls[kind] += run.calls[kind];
+  const functions = [...new Set(runs.flatMap((run) => Object.keys(run.invocationMs)))];
+  return {
+    warmups: rounds.map((round) => round.warmup),
+    runs,
+    requests,
+    calls,
+    per1000: perThousand(calls, requests),
+    agrees: allAgree(runs),
+    p50: median(runs.map((run) => run.p50)),
+    p95: median(runs.map((run) => run.p95)),
+    p99: median(runs.map((run) => run.p99)),
+    rps: median(runs.map((run) => run.rps)),
+    invocationMs: Object.fromEntries(functions.map((name) => [name, median(runs.flatMap((run) => run.invocationMs[name] ?? []))])),
+    decisionMs: { p50: median(runs.map((run) => run.decisionMs.p50).filter(Number.isFinite)), p99: median(runs.map((run) => run.decisionMs.p99).filter(Number.isFinite)) },
+  };
+}
+
+/**
+ * Whether every window's count matched Keycloak's; undefined when Keycloak exposed no metrics.
+ * @param {{ agrees?: boolean }[]} windows
+ */
+function allAgree(windows) {
+  if (windows.some((w) => w.agrees === false)) return false;
+  return windows.some((w) => w.agrees === true) ? true : undefined;
+}
+
+/** @param {RoundTrips} calls @param {number} requests */
+function perThousand(calls, requests) {
+  const scaled = noRoundTrips();
+  for (const kind of ROUND_TRIP_KINDS) scaled[kind] = requests ? (calls[kind] * 1000) / requests : Number.NaN;
+  return scaled;
+}
+
+/**
+ * Forged tokens against B's route, concurrency 10: what each costs in Keycloak calls.
+ * @param {string} logFile
+ * @param {string} realToken
+ */
+async function floodFigures(logFile, realToken) {
+  // Unmeasured: a burst at the flood's concurrency brings up any authorizer instance it needs (a new
+  // instance fetches the JWKS once), so what is measured is the cost of the forged tokens themselves.
+  await runLoad({ request: () => requestB(forgeToken('forged-signature', realToken)), concurrency: 10, maxRequests: 50, maxMs: 4 * RUN_MS });
+  /** @type {Record<string, unknown>} */
+  const byKind = {};
+  for (const kind of FORGERY_KINDS) {
+    const window = await counted(logFile, () =>
+      runLoad({ request: () => requestB(forgeToken(kind, realToken)), concurrency: 10, maxRequests: FLOOD_PER_KIND, maxMs: 4 * RUN_MS }),
+    );
+    const requests = window.result.latencies.length;
+    byKind[kind] = { requests, statuses: window.result.statuses, calls: window.calls, per1000: perThousand(window.calls, requests), keycloak: window.keycloak, agrees: window.agrees };
+  }
+  return byKind;
+}
+
+/**
+ * The cold path: serverless offline with `--reloadHandler` gives every invocation a fresh instance
+ * (a new worker thread: module loaded anew, every cache empty), so each request is a cold chain.
+ * @param {string} logFile
+ */
+async function coldFigures(logFile) {
+  const samples = [];
+  for (let i = 0; i < COLD_SAMPLES; i += 1) {
+    const window = await counted(logFile, async () => {
+      const t0 = performance.now();
+      const response = await fetch(ROUTE_A, { signal: AbortSignal.timeout(60_000) });
+      await response.arrayBuffer();
+      return { ms: performance.now() - t0, status: response.status };
+    });
+    samples.push({ ms: window.result.ms, status: window.result.status, calls: window.calls, keycloak: window.keycloak, agrees: window.agrees });
+  }
+  const medianCalls = noRoundTrips();
+  for (const kind of ROUND_TRIP_KINDS) medianCalls[kind] = median(samples.map((s) => s.calls[kind]));
+  return { samples, ms: median(samples.map((s) => s.ms)), calls: medianCalls };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack
+
+async function ensureKeycloakAndSecrets() {
+  if (config.externalKeycloakUrl || (await isPortOpen(config.host, config.keycloakPort))) {
+    log(`reusing the Keycloak at ${config.keycloakUrl}`);
+    await waitForRealm(config, 30_000);
+  } else {
+    log('starting Keycloak (not counted in the bench time; ~1-2 min)…');
+    started.keycloak = true;
+    await startKeycloak(config, (line) => log(`keycloak: ${line}`));
+  }
+  if (await isPortOpen(config.host, config.secretsPort)) {
+    log(`reusing the Secrets Manager emulator at ${config.secretsEndpoint}`);
+  } else {
+    started.moto = true;
+    await startSecretsEmulator(config);
+  }
+  await seedSecrets(config);
+}
+
+/**
+ * Runs `work` with serverless offline at stage bench under `strategy`.
+ * @template T
+ * @param {Strategy} strategy
+ * @param {{ cold?: boolean }} options
+ * @param {(logFile: string) => Promise<T>} work
+ */
+async function withOffline(strategy, { cold = false }, work) {
+  const args = [
+    ...(strategy === 'off' ? ['--noAuth'] : []),
+    // A new instance per invocation, and idle ones reaped after a second (they pile up otherwise).
+    ...(cold ? ['--reloadHandler', '--terminateIdleLambdaTime', '1'] : []),
+  ];
+  started.offline = true;
+  const service = await startOffline(config, { name: OFFLINE_NAME, args, env: { BENCH_AUTH_STRATEGY: strategy } });
+  try {
+    return await work(service.logFile);
+  } finally {
+    await stopOffline(config, OFFLINE_NAME);
+    started.offline = false;
+  }
+}
+
+async function cleanUp() {
+  if (started.offline) await stopOffline(config, OFFLINE_NAME);
+  if (started.moto) await stopSecretsEmulator(config);
+  if (started.keycloak) await stopKeycloak(config);
+}
+
+/** A client-credentials token of service-a straight from Keycloak: the model of the forgeries. */
+async function realTokenOfA() {
+  const secret = devSecrets(config).find((s) => s.value.client_id === 'service-a');
+  if (!secret) throw new StackError('no dev secret for service-a');
+  const response = await fetch(`${config.keycloakUrl}/realms/${config.realm}/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`service-a:${secret.value.client_secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials' }),
+  });
+  if (!response.ok) throw new StackError(`Keycloak refused service-a's client credentials: HTTP ${response.status}`);
+  return /** @type {{ access_token: string }} */ (await response.json()).access_token;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bundles
+
+/**
+ * Each function's zip and bundle size (the deploy packaging of scripts/bundle-size.mjs), and the
+ * median time a fresh Node process takes to evaluate the bundle (`require`), with the environment
+ * the function gets in Lambda; nothing else of the process start is timed.
+ */
+function bundleFigures() {
+  const packaged = packageService({ stage: 'ci', params: { keycloakUrl: 'https://keycloak.invalid' } });
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'keycloak-s2s-bench-'));
+  try {
+    return bundleSizes(packaged.artifacts).map((row) => {
+      const zip = /** @type {string} */ (packaged.artifacts[row.name]);
+      const dir = path.join(scratch, row.name);
+      for (const file of row.files) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        writeFileSync(path.join(dir, file), readZipEntry(zip, file));
+      }
+      const bundle = row.files.find((file) => /\.c?js$/.test(file));
+      if (!bundle) throw new StackError(`${row.name}: no bundle in ${zip}`);
+      const env = lambdaEnvironment(packaged.template, row.name);
+      const initMs = [];
+      for (let run = 0; run < INIT_RUNS; run += 1) initMs.push(moduleInitMs(path.join(dir, bundle), env));
+      return { name: row.name, zipBytes: row.zipBytes, bundleBytes: row.bundleBytes, sourceMapBytes: row.sourceMapBytes, initMs: median(initMs), initRunsMs: initMs };
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    packaged.remove();
+  }
+}
+
+/**
+ * The environment a function gets in Lambda, from the packaged template; CloudFormation expressions
+ * (the API URL) become a placeholder URL, since loading the module never calls it.
+ * @param {any} template
+ * @param {string} functionName
+ * @returns {Record<string, string>}
+ */
+function lambdaEnvironment(template, functionName) {
+  const logicalId = `${functionName.charAt(0).toUpperCase()}${functionName.slice(1)}LambdaFunction`;
+  const variables = template.Resources?.[logicalId]?.Properties?.Environment?.Variables ?? {};
+  /** @type {Record<string, string>} */
+  const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' };
+  for (const [name, value] of Object.entries(variables)) env[name] = typeof value === 'string' ? value : 'https://api.invalid/ci';
+  return env;
+}
+
+/**
+ * Milliseconds a fresh Node process spends evaluating `bundle` (require), measured inside it.
+ * @param {string} bundle
+ * @param {Record<string, string>} env
+ */
+function moduleInitMs(bundle, env) {
+  const script = `const t=performance.now();require(${JSON.stringify(bundle)});process.stdout.write(String(performance.now()-t))`;
+  const run = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 30_000 });
+  if (run.status !== 0) throw new StackError(`loading ${bundle} failed: ${run.stderr}`);
+  return Number(run.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const fixed = (/** @type {number} */ value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const whole = (/** @type {number} */ value) => (Number.isFinite(value) ? String(Math.round(value)) : 'n/a');
+
+function machine() {
+  const cpus = os.cpus();
+  let keycloakVersion = config.keycloakVersion;
+  if (config.externalKeycloakUrl) keycloakVersion = 'external';
+  return {
+    cores: cpus.length,
+    cpu: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadAverage: os.loadavg().map((n) => Number(n.toFixed(2))),
+    /** @type {number[]} */
+    loadAverageAtEnd: [],
+    keycloak: keycloakVersion,
+    serverlessOffline: packageVersion('serverless-offline'),
+  };
+}
+
+/** @param {string} name */
+function packageVersion(name) {
+  try {
+    return JSON.parse(readFileSync(path.join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function gitCommit() {
+  try {
+    // `-dirty` when the working tree has changes: the result is then not exactly that commit's.
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: projectRoot, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** @param {any} results */
+function report(results) {
+  const { strategies } = results;
+  const lines = [];
+  const m = results.machine;
+  lines.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; load average ${m.loadAverage.join(' ')} at start, ${m.loadAverageAtEnd.join(' ')} at end`);
+  lines.push(`Stack: Keycloak ${m.keycloak}, serverless-offline ${m.serverlessOffline}, verdict cache cap ${results.settings.introspectionCacheTtlSeconds} s; commit ${results.commit}`);
+  lines.push(`Runs: ${ROUNDS * RUNS} per figure (${ROUNDS} rounds in alternating order × ${RUNS}), each ≤ ${RUN_MS / 1000} s; medians across runs. Shared machine: compare ratios, not absolutes.`);
+
+  lines.push('', '1. Keycloak round-trips per 1,000 warm requests to GET /run-service-b (goal for the kit: ≤ 4 at concurrency 1, ≤ 40 at 10)');
+  const callRows = [];
+  for (const concurrency of [1, 10]) {
+    for (const strategy of ['original', 'kit']) {
+      const warm = strategies[strategy]?.warm?.[concurrency];
+      if (!warm) continue;
+      const total = ROUND_TRIP_KINDS.reduce((n, kind) => n + warm.per1000[kind], 0);
+      callRows.push([strategy, concurrency, warm.requests, ...ROUND_TRIP_KINDS.map((kind) => whole(warm.per1000[kind])), whole(total), agreement(warm.agrees)]);
+    }
+  }
+  lines.push(formatTable(['strategy', 'conc', 'requests', 'token', 'introspect', 'exchange', 'jwks', 'total', '= /metrics'], callRows));
+  const kit10 = strategies.kit?.warm?.[10];
+  if (kit10) lines.push(`kit at concurrency 10, by function (per 1,000): ${byFunction(kit10)}`);
+
+  lines.push('', `2. Latency of GET /run-service-b, warm (ms; medians of ${ROUNDS * RUNS} runs; goal: kit p50 ≤ 1.15 × off)`);
+  const latencyRows = [];
+  for (const concurrency of [1, 10]) {
+    const off = strategies.off?.warm?.[concurrency];
+    for (const strategy of ['off', 'kit', 'original']) {
+      const warm = strategies[strategy]?.warm?.[concurrency];
+      if (!warm) continue;
+      latencyRows.push([strategy, concurrency, fixed(warm.p50), fixed(warm.p95), fixed(warm.p99), fixed(warm.rps), off ? `${fixed(warm.p50 / off.p50, 2)}×` : 'n/a', failures(warm)]);
+    }
+  }
+  lines.push(formatTable(['strategy', 'conc', 'p50', 'p95', 'p99', 'req/s', 'p50 vs off', 'non-200'], latencyRows));
+  for (const concurrency of [1, 10]) {
+    const kit = strategies.kit?.warm?.[concurrency];
+    const off = strategies.off?.warm?.[concurrency];
+    if (!kit || !off) continue;
+    const invocation = (/** @type {string} */ name) => `${name} ${fixed(kit.invocationMs[name] ?? Number.NaN, 2)} ms`;
+    lines.push(
+      `kit at concurrency ${concurrency}: p50 ${fixed(kit.p50 - off.p50)} ms above off. serverless offline invokes both authorizers on every request ` +
+        `(median Duration ${invocation('authorizerB')}, ${invocation('authorizerC')}); the decision inside them: p50 ${whole(kit.decisionMs.p50)} ms, p99 ${whole(kit.decisionMs.p99)} ms (whole ms).`,
+    );
+  }
+
+  lines.push('', `3. Garbage-token flood against POST /api/process: Keycloak calls per 1,000 forged tokens (goal for the kit: 0)`);
+  const floodRows = [];
+  for (const kind of FORGERY_KINDS) {
+    const row = /** @type {string[]} */ ([kind]);
+    for (const strategy of ['original', 'kit']) {
+      const flood = strategies[strategy]?.flood?.[kind];
+      row.push(flood ? whole(ROUND_TRIP_KINDS.reduce((n, k) => n + flood.per1000[k], 0)) : 'n/a');
+      row.push(flood ? statusText(flood.statuses) : 'n/a');
+    }
+    floodRows.push(row);
+  }
+  lines.push(formatTable(['forgery', 'original', 'answers', 'kit', 'answers'], floodRows));
+
+  lines.push('', `4. Cold path: a request whose every function instance is fresh (median of ${COLD_SAMPLES}; --reloadHandler)`);
+  const coldRows = [];
+  for (const strategy of ['off', 'kit', 'original']) {
+    const cold = strategies[strategy]?.cold;
+    if (!cold) continue;
+    coldRows.push([strategy, fixed(cold.ms, 0), ...ROUND_TRIP_KINDS.map((kind) => whole(cold.calls[kind])), agreement(allAgree(cold.samples))]);
+  }
+  lines.push(formatTable(['strategy', 'latency ms', 'token', 'introspect', 'exchange', 'jwks', '= /metrics'], coldRows));
+
+  lines.push('', `5. Bundles (deploy packaging) and module initialisation (require() in a fresh Node, median of ${INIT_RUNS})`);
+  lines.push(
+    formatTable(
+      ['function', 'zip KB', 'bundle KB', 'init ms'],
+      results.bundles.map((/** @type {any} */ b) => [b.name, fixed(b.zipBytes / 1024), fixed(b.bundleBytes / 1024), fixed(b.initMs)]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+/**
+ * The round-trips of a warm figure per function and kind, per 1,000 requests, e.g.
+ * `service-b exchange 12`.
+ * @param {any} warm
+ */
+function byFunction(warm) {
+  /** @type {Record<string, RoundTrips>} */
+  const sums = {};
+  for (const run of warm.runs) {
+    for (const [service, calls] of Object.entries(run.byService)) {
+      const sum = (sums[service] ??= noRoundTrips());
+      for (const kind of ROUND_TRIP_KINDS) sum[kind] += /** @type {RoundTrips} */ (calls)[kind];
+    }
+  }
+  const parts = Object.entries(sums)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([service, calls]) =>
+      ROUND_TRIP_KINDS.filter((kind) => calls[kind] > 0).map((kind) => `${service} ${kind} ${whole((calls[kind] * 1000) / warm.requests)}`),
+    );
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+/** @param {boolean | undefined} agrees */
+const agreement = (agrees) => (agrees === undefined ? 'n/a' : agrees ? 'yes' : 'NO');
+
+/** @param {Record<string, number>} statuses */
+const statusText = (statuses) => Object.entries(statuses).map(([status, n]) => `${n}×${status}`).join(' ');
+
+/** @param {any} warm */
+function failures(warm) {
+  const bad = warm.runs.reduce((/** @type {number} */ n, /** @type {any} */ run) => n + Object.entries(run.statuses).filter(([s]) => s !== '200').reduce((m, [, c]) => m + Number(c), 0), 0);
+  return String(bad);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const benchStart = Date.now();
+  const results = {
+    startedAt: new Date().toISOString(),
+    commit: gitCommit(),
+    machine: machine(),
+    settings: { rounds: ROUNDS, runs: RUNS, runSeconds: RUN_MS / 1000, maxRequests: MAX_REQUESTS, warmupRequests: WARMUP_REQUESTS, coldSamples: COLD_SAMPLES, floodPerKind: FLOOD_PER_KIND, introspectionCacheTtlSeconds: config.introspectionCacheTtlSeconds, apiUrl: config.apiUrl },
+    /** @type {Record<string, any>} */
+    strategies: {},
+    /** @type {any[]} */
+    bundles: [],
+    durationSeconds: 0,
+  };
+  assertLoopback(config.apiUrl);
+  log(`machine: ${results.machine.cores} cores, Node ${results.machine.node}; load average ${results.machine.loadAverage.join(' ')}`);
+  await ensureKeycloakAndSecrets();
+  const measuringStart = Date.now();
+  const realToken = await realTokenOfA();
+
+  /** @type {Record<string, { 1: Awaited<ReturnType<typeof warmRuns>>[], 10: Awaited<ReturnType<typeof warmRuns>>[] }>} */
+  const warm = {};
+  for (let round = 0; round < ROUNDS; round += 1) {
+    // Rounds alternate the order (kit, off, original; then original, off, kit…) so that a machine
+    // getting busier or quieter during the bench weighs on every strategy alike.
+    const order = round % 2 ? [...STRATEGIES].reverse() : STRATEGIES;
+    for (const strategy of order) {
+      const figures = (results.strategies[strategy] ??= {});
+      if (round === 0) {
+        log(`${strategy}: cold path (${COLD_SAMPLES} requests, fresh instances each)…`);
+        figures.cold = await withOffline(strategy, { cold: true }, coldFigures);
+      }
+      const flood = round === 0 && strategy !== 'off';
+      log(`${strategy}: round ${round + 1} of ${ROUNDS}, warm load at concurrency 1 and 10${flood ? ', then the forged-token flood' : ''}…`);
+      await withOffline(strategy, {}, async (logFile) => {
+        const rounds = (warm[strategy] ??= { 1: [], 10: [] });
+        rounds[1].push(await warmRuns(logFile, 1));
+        rounds[10].push(await warmRuns(logFile, 10));
+        if (flood) figures.flood = await floodFigures(logFile, realToken);
+      });
+    }
+  }
+  for (const [strategy, rounds] of Object.entries(warm)) {
+    results.strategies[strategy].warm = { 1: warmFigure(rounds[1]), 10: warmFigure(rounds[10]) };
+  }
+  log('bundles: packaging as for a deploy and timing module initialisation…');
+  results.bundles = bundleFigures();
+  results.durationSeconds = Math.round((Date.now() - measuringStart) / 1000);
+  results.machine.loadAverageAtEnd = os.loadavg().map((n) => Number(n.toFixed(2)));
+
+  const table = report(results);
+  const outDir = path.join(projectRoot, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const outFile = path.join(outDir, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${table}\n`);
+  log(`measured in ${results.durationSeconds} s (${Math.round((Date.now() - benchStart) / 1000)} s with setup); full results: ${path.relative(process.cwd(), outFile)}`);
+}
+
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(signal, () => {
+    log(`${signal}: stopping what the bench started…`);
+    cleanUp().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`[bench] ${error instanceof StackError ? error.message : error instanceof Error ? error.stack : error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanUp();
+}

@@ -1,0 +1,228 @@
+// @ts-check
+/**
+ * The measuring parts of `npm run bench` (scripts/bench.mjs): a bounded load loop against the local
+ * API, latency summaries, Keycloak round-trip counts from the functions' debug lines and from
+ * Keycloak's own /metrics, forged tokens for the flood, and plain-text tables. No timing is asserted
+ * anywhere: a benchmark reports, it does not pass or fail.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** @typedef {'token' | 'introspect' | 'exchange' | 'jwks'} RoundTripKind */
+/** @typedef {Record<RoundTripKind, number>} RoundTrips */
+/** @typedef {{ token: number, introspect: number, certs: number }} KeycloakEndpointCounts */
+
+/** The kinds of Keycloak round-trip the functions report (shared/keycloak/client.ts, KeycloakCallKind). */
+export const ROUND_TRIP_KINDS = /** @type {const} */ (['token', 'introspect', 'exchange', 'jwks']);
+
+/** The message of the functions' debug line for each Keycloak call (shared/logger.ts). */
+const ROUND_TRIP_MESSAGE = 'keycloak round-trip';
+
+/** @returns {RoundTrips} */
+export const noRoundTrips = () => ({ token: 0, introspect: 0, exchange: 0, jwks: 0 });
+
+/**
+ * The `p`-th percentile of ascending `sorted` values (nearest rank), or NaN when empty.
+ * @param {number[]} sorted
+ * @param {number} p 0 < p ≤ 100
+ */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return /** @type {number} */ (sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]);
+}
+
+/**
+ * The median of `values` (mean of the two middle ones for an even count), or NaN when empty.
+ * @param {number[]} values
+ */
+export function median(values) {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? /** @type {number} */ (sorted[middle]) : (/** @type {number} */ (sorted[middle - 1]) + /** @type {number} */ (sorted[middle])) / 2;
+}
+
+/**
+ * Latency percentiles (ms) and throughput (requests per second) of one load run.
+ * @param {number[]} latenciesMs
+ * @param {number} wallMs how long the run took, start of the first request to end of the last
+ */
+export function summarize(latenciesMs, wallMs) {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return {
+    requests: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    rps: wallMs > 0 ? (sorted.length * 1000) / wallMs : Number.NaN,
+  };
+}
+
+/**
+ * Counts the functions' `keycloak round-trip` debug lines in a stretch of serverless offline's log,
+ * by kind and by the function that made them (the logger's `service`).
+ * @param {string} logText
+ * @returns {{ total: RoundTrips, byService: Record<string, RoundTrips> }}
+ */
+export function countRoundTrips(logText) {
+  const total = noRoundTrips();
+  /** @type {Record<string, RoundTrips>} */
+  const byService = {};
+  for (const line of logText.split('\n')) {
+    if (!line.startsWith('{') || !line.includes(ROUND_TRIP_MESSAGE)) continue;
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue; // a line cut at the end of the stretch; the next read sees it whole
+    }
+    const kind = /** @type {RoundTripKind} */ (entry.kind);
+    if (entry.message !== ROUND_TRIP_MESSAGE || !ROUND_TRIP_KINDS.includes(kind)) continue;
+    total[kind] += 1;
+    const service = String(entry.service ?? 'unknown');
+    (byService[service] ??= noRoundTrips())[kind] += 1;
+  }
+  return { total, byService };
+}
+
+/**
+ * From a stretch of serverless offline's log: the Duration it reports for each invocation, by
+ * function (`(λ: authorizerB) RequestId: …  Duration: 1.84 ms …`), and the authorizers' own
+ * decision time (`latency_ms` of their `authorized` / `unauthorized` lines, whole milliseconds).
+ * @param {string} logText
+ * @returns {{ durations: Record<string, number[]>, decisions: number[] }}
+ */
+export function invocationTimes(logText) {
+  /** @type {Record<string, number[]>} */
+  const durations = {};
+  /** @type {number[]} */
+  const decisions = [];
+  for (const line of logText.split('\n')) {
+    const invocation = /^\(λ: ([^)]+)\) RequestId: \S+ +Duration: ([\d.]+) ms/.exec(line);
+    if (invocation) {
+      (durations[/** @type {string} */ (invocation[1])] ??= []).push(Number(invocation[2]));
+      continue;
+    }
+    if (!line.startsWith('{') || !line.includes('"service":"authorizer-')) continue;
+    try {
+      const entry = JSON.parse(line);
+      if ((entry.message === 'authorized' || entry.message === 'unauthorized') && typeof entry.latency_ms === 'number') decisions.push(entry.latency_ms);
+    } catch {
+      // a line cut at the end of the stretch
+    }
+  }
+  return { durations, decisions };
+}
+
+/**
+ * Keycloak's own request counters by endpoint, from the management port's Prometheus /metrics: the
+ * token endpoint (client credentials and token exchange alike), introspection and JWKS (certs).
+ * @param {string} text
+ * @returns {KeycloakEndpointCounts}
+ */
+export function parseKeycloakMetrics(text) {
+  const sum = (/** @type {string} */ suffix) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith('http_server_requests_seconds_count{') && line.includes(`uri="/realms/{realm}/protocol/{protocol}${suffix}"`))
+      .reduce((total, line) => total + Number(line.trim().split(' ').pop()), 0);
+  return { token: sum('/token'), introspect: sum('/token/introspect'), certs: sum('/certs') };
+}
+
+/**
+ * Whether the functions' own count of round-trips matches what Keycloak counted in the same window:
+ * client credentials + exchanges = token endpoint, introspections = introspect, JWKS = certs.
+ * @param {RoundTrips} counted
+ * @param {KeycloakEndpointCounts} keycloak
+ */
+export function matchesKeycloak(counted, keycloak) {
+  return counted.token + counted.exchange === keycloak.token && counted.introspect === keycloak.introspect && counted.jwks === keycloak.certs;
+}
+
+/**
+ * Refuses any URL that does not target 127.0.0.1: the bench loads only the local stack.
+ * @param {string} url
+ */
+export function assertLoopback(url) {
+  const { hostname } = new URL(url);
+  if (hostname !== '127.0.0.1') throw new Error(`the bench only loads 127.0.0.1, not ${hostname}`);
+}
+
+/**
+ * A closed-loop load: `concurrency` workers each send a request, wait for the whole answer and send
+ * the next, until `maxRequests` were sent or `maxMs` elapsed (whichever comes first).
+ * @param {{
+ *   request: () => { url: string, init?: RequestInit },
+ *   concurrency: number,
+ *   maxRequests: number,
+ *   maxMs: number,
+ *   fetch?: typeof globalThis.fetch,
+ *   now?: () => number,
+ * }} options
+ */
+export async function runLoad({ request, concurrency, maxRequests, maxMs, fetch = globalThis.fetch, now = () => performance.now() }) {
+  if (!(concurrency >= 1 && maxRequests >= 1 && maxMs > 0)) throw new RangeError('concurrency, maxRequests and maxMs must be positive');
+  /** @type {number[]} */
+  const latencies = [];
+  /** @type {Record<string, number>} */
+  const statuses = {};
+  let sent = 0;
+  const started = now();
+  const deadline = started + maxMs;
+  const worker = async () => {
+    while (sent < maxRequests && now() < deadline) {
+      sent += 1;
+      const { url, init } = request();
+      assertLoopback(url);
+      const t0 = now();
+      let status;
+      try {
+        const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+        await response.arrayBuffer();
+        status = String(response.status);
+      } catch (error) {
+        status = error instanceof Error ? error.name : 'error';
+      }
+      latencies.push(now() - t0);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { latencies, statuses, wallMs: now() - started };
+}
+
+/** @param {Buffer | string} data */
+const base64url = (data) => Buffer.from(data).toString('base64url');
+
+/** The kinds of forged token the flood sends. */
+export const FORGERY_KINDS = /** @type {const} */ (['garbage', 'forged-signature', 'unknown-kid']);
+
+/**
+ * A token no Keycloak issued, unique on every call (so no cache can answer it):
+ * - `garbage`: three dot-separated random segments, not even a JWT;
+ * - `forged-signature`: a real token's header (the realm's `kid`) and claims, a fresh `jti`, a random signature;
+ * - `unknown-kid`: the right issuer and audience, signed "by" a key the realm does not have.
+ * @param {(typeof FORGERY_KINDS)[number]} kind
+ * @param {string} realToken an access token Keycloak issued, for its header and claims
+ */
+export function forgeToken(kind, realToken) {
+  const signature = base64url(randomBytes(256));
+  if (kind === 'garbage') return `${base64url(randomBytes(24))}.${base64url(randomBytes(96))}.${signature}`;
+  const [header = '', payload = ''] = realToken.split('.');
+  const claims = { ...JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')), jti: base64url(randomBytes(12)) };
+  const forgedHeader = kind === 'unknown-kid' ? base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: base64url(randomBytes(16)) })) : header;
+  return `${forgedHeader}.${base64url(JSON.stringify(claims))}.${signature}`;
+}
+
+/**
+ * A plain-text table: first column left-aligned, the others right-aligned.
+ * @param {string[]} header
+ * @param {(string | number)[][]} rows
+ */
+export function formatTable(header, rows) {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
+  const line = (/** @type {string[]} */ row) =>
+    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}

@@ -1,0 +1,208 @@
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { describe, expect, it } from 'vitest';
+import {
+  assertLoopback,
+  countRoundTrips,
+  forgeToken,
+  formatTable,
+  invocationTimes,
+  matchesKeycloak,
+  median,
+  parseKeycloakMetrics,
+  percentile,
+  runLoad,
+  summarize,
+} from '../../../../scripts/lib/bench.mjs';
+import { unsignedJwt } from '../../helpers/jwt';
+
+// These check the bench's arithmetic and bookkeeping on given numbers; nothing here measures time.
+
+describe('percentile', () => {
+  it('takes the nearest rank of ascending values', () => {
+    // Prepare
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+
+    // Act & Assess
+    expect([percentile(values, 50), percentile(values, 95), percentile(values, 99), percentile(values, 100)]).toEqual([50, 95, 99, 100]);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('median', () => {
+  it('is the middle value, or the mean of the two middle ones', () => {
+    // Act & Assess
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+});
+
+describe('summarize', () => {
+  it('reports percentiles and requests per second of a run', () => {
+    // Act
+    const summary = summarize([30, 10, 20, 40], 2000);
+
+    // Assess
+    expect(summary).toEqual({ requests: 4, p50: 20, p95: 40, p99: 40, rps: 2 });
+  });
+});
+
+describe('countRoundTrips', () => {
+  it('counts the functions’ round-trip lines by kind and by function, ignoring everything else', () => {
+    // Prepare
+    const line = (service: string, kind: string) => JSON.stringify({ level: 'DEBUG', message: 'keycloak round-trip', service, kind });
+    const log = [
+      line('service-a', 'token'),
+      '(λ: serviceA) RequestId: 1  Duration: 3.00 ms  Billed Duration: 4 ms',
+      line('authorizer-service-b', 'jwks'),
+      line('authorizer-service-b', 'introspect'),
+      JSON.stringify({ level: 'INFO', message: 'request', service: 'service-b', status: 200 }),
+      line('service-b', 'exchange'),
+      line('authorizer-service-c', 'introspect'),
+      '{"level":"DEBUG","message":"keycloak round-trip","kin', // cut off mid-write
+    ].join('\n');
+
+    // Act
+    const { total, byService } = countRoundTrips(log);
+
+    // Assess
+    expect(total).toEqual({ token: 1, introspect: 2, exchange: 1, jwks: 1 });
+    expect(byService['authorizer-service-b']).toEqual({ token: 0, introspect: 1, exchange: 0, jwks: 1 });
+  });
+});
+
+describe('invocationTimes', () => {
+  it('collects serverless offline\'s Duration per function and the authorizers\' decision times', () => {
+    // Prepare
+    const log = [
+      '(λ: authorizerB) RequestId: 0e46-5fdd  Duration: 1.84 ms  Billed Duration: 2 ms',
+      JSON.stringify({ level: 'INFO', message: 'authorized', service: 'authorizer-service-b', latency_ms: 0 }),
+      '(λ: serviceB) RequestId: 76c4-ca61  Duration: 9.53 ms  Billed Duration: 10 ms',
+      JSON.stringify({ level: 'INFO', message: 'unauthorized', service: 'authorizer-service-c', code: 'TOKEN_MALFORMED', latency_ms: 1 }),
+      JSON.stringify({ level: 'INFO', message: 'request', service: 'service-b', latency_ms: 8 }),
+      '(λ: authorizerB) RequestId: a18a-1af8  Duration: 1.37 ms  Billed Duration: 2 ms',
+    ].join('\n');
+
+    // Act
+    const { durations, decisions } = invocationTimes(log);
+
+    // Assess
+    expect(durations).toEqual({ authorizerB: [1.84, 1.37], serviceB: [9.53] });
+    expect(decisions).toEqual([0, 1]);
+  });
+});
+
+describe('parseKeycloakMetrics and matchesKeycloak', () => {
+  const METRICS = [
+    '# TYPE http_server_requests_seconds_count counter',
+    'http_server_requests_seconds_count{method="POST",outcome="SUCCESS",status="200",uri="/realms/{realm}/protocol/{protocol}/token"} 5.0',
+    'http_server_requests_seconds_count{method="POST",outcome="CLIENT_ERROR",status="400",uri="/realms/{realm}/protocol/{protocol}/token"} 1.0',
+    'http_server_requests_seconds_count{method="POST",outcome="SUCCESS",status="200",uri="/realms/{realm}/protocol/{protocol}/token/introspect"} 7.0',
+    'http_server_requests_seconds_count{method="GET",outcome="SUCCESS",status="200",uri="/realms/{realm}/protocol/{protocol}/certs"} 2.0',
+    'http_server_requests_seconds_count{method="GET",outcome="SUCCESS",status="200",uri="/realms/{realm}/.well-known/{alias}"} 1.0',
+  ].join('\n');
+
+  it('sums Keycloak’s request counters per endpoint, whatever the status', () => {
+    // Act & Assess
+    expect(parseKeycloakMetrics(METRICS)).toEqual({ token: 6, introspect: 7, certs: 2 });
+  });
+
+  it('matches client credentials plus exchanges against the token endpoint', () => {
+    // Act & Assess
+    expect(matchesKeycloak({ token: 2, exchange: 4, introspect: 7, jwks: 2 }, { token: 6, introspect: 7, certs: 2 })).toBe(true);
+    expect(matchesKeycloak({ token: 2, exchange: 3, introspect: 7, jwks: 2 }, { token: 6, introspect: 7, certs: 2 })).toBe(false);
+  });
+});
+
+describe('assertLoopback', () => {
+  it('lets 127.0.0.1 through and refuses any other host', () => {
+    // Act & Assess
+    expect(() => assertLoopback('http://127.0.0.1:3000/bench/run-service-b')).not.toThrow();
+    expect(() => assertLoopback('http://localhost:3000/bench')).toThrow('the bench only loads 127.0.0.1');
+    expect(() => assertLoopback('https://api.example.com/prod')).toThrow('the bench only loads 127.0.0.1');
+  });
+});
+
+describe('runLoad', () => {
+  it('stops at the request bound and records every answer', async () => {
+    // Prepare
+    let calls = 0;
+    const fetch = (async () => new Response(++calls % 2 ? 'ok' : 'no', { status: calls % 2 ? 200 : 401 })) as unknown as typeof globalThis.fetch;
+
+    // Act
+    const load = await runLoad({ request: () => ({ url: 'http://127.0.0.1:1/x' }), concurrency: 3, maxRequests: 10, maxMs: 60_000, fetch });
+
+    // Assess
+    expect(calls).toBe(10);
+    expect(load.latencies).toHaveLength(10);
+    expect(load.statuses).toEqual({ 200: 5, 401: 5 });
+  });
+
+  it('stops at the time bound, on the clock it is given', async () => {
+    // Prepare
+    let clock = 0;
+    const fetch = (async () => {
+      clock += 100;
+      return new Response('ok');
+    }) as unknown as typeof globalThis.fetch;
+
+    // Act
+    const load = await runLoad({ request: () => ({ url: 'http://127.0.0.1:1/x' }), concurrency: 1, maxRequests: 1000, maxMs: 450, fetch, now: () => clock });
+
+    // Assess
+    expect(load.latencies).toHaveLength(5);
+  });
+
+  it('refuses to load anything but 127.0.0.1', async () => {
+    // Act
+    const load = runLoad({ request: () => ({ url: 'http://example.com/' }), concurrency: 1, maxRequests: 1, maxMs: 1000 });
+
+    // Assess
+    await expect(load).rejects.toThrow('the bench only loads 127.0.0.1');
+  });
+});
+
+describe('forgeToken', () => {
+  const REAL = unsignedJwt({ iss: 'http://127.0.0.1:8080/realms/microservices', aud: 'service-b', azp: 'service-a', sub: 's', exp: 1 });
+
+  it('garbage: three segments that are not a JWT', () => {
+    // Act
+    const token = forgeToken('garbage', REAL);
+
+    // Assess
+    expect(token.split('.')).toHaveLength(3);
+    expect(() => decodeJwt(token)).toThrow();
+  });
+
+  it('forged-signature: the real header and claims, a fresh jti and another signature every time', () => {
+    // Act
+    const [first, second] = [forgeToken('forged-signature', REAL), forgeToken('forged-signature', REAL)];
+
+    // Assess
+    expect(first.split('.')[0]).toBe(REAL.split('.')[0]);
+    expect(decodeJwt(first)).toMatchObject({ iss: 'http://127.0.0.1:8080/realms/microservices', aud: 'service-b' });
+    expect(decodeJwt(first).jti).not.toBe(decodeJwt(second).jti);
+    expect(first.split('.')[2]).not.toBe(second.split('.')[2]);
+  });
+
+  it('unknown-kid: the real claims under a key id the realm does not have', () => {
+    // Act
+    const token = forgeToken('unknown-kid', REAL);
+
+    // Assess
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'RS256' });
+    expect(decodeProtectedHeader(token).kid).toBeTruthy();
+    expect(decodeJwt(token)).toMatchObject({ aud: 'service-b' });
+  });
+});
+
+describe('formatTable', () => {
+  it('aligns the first column left and the others right, under a rule', () => {
+    // Act
+    const table = formatTable(['strategy', 'p50'], [['kit', '9.5'], ['original', '41.0']]);
+
+    // Assess
+    expect(table).toBe(['strategy   p50', '--------  ----', 'kit        9.5', 'original  41.0'].join('\n'));
+  });
+});
