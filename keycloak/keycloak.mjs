@@ -6,7 +6,7 @@
  * CLI: `node keycloak/keycloak.mjs fetch|start|stop|status`. The stack scripts import the functions.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stackConfig } from '../scripts/lib/config.mjs';
@@ -86,8 +86,12 @@ export async function ensureDistribution(config, progress = () => {}) {
     `-Dartifact=${artifact}`,
     `-DoutputDirectory=${config.cacheDir}`,
   ];
+  // Without a pom the plugin writes "already unpacked" markers to a literal `${project.basedir}/target/`
+  // folder in its working directory, and skips unpacking when it finds one. Run it in the (ignored)
+  // cache and drop old markers, so a deleted distribution is always unpacked again.
+  rmSync(path.join(config.cacheDir, '${project.basedir}'), { recursive: true, force: true });
   const output = await new Promise((resolve, reject) => {
-    const child = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('mvn', args, { cwd: config.cacheDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     const onData = (/** @type {Buffer} */ chunk) => {
       log += chunk;
