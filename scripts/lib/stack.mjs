@@ -3,12 +3,12 @@
  * The local stack as one unit: Keycloak, the Secrets Manager emulator and serverless offline.
  * `up` is idempotent (a healthy stack is left as it is) and returns when everything is ready.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startKeycloak, stopKeycloak, waitForRealm } from '../../keycloak/keycloak.mjs';
 import { stackConfig } from './config.mjs';
 import { startOffline, stopOffline } from './offline.mjs';
-import { isPortOpen } from './proc.mjs';
+import { isPortOpen, stopService } from './proc.mjs';
 import { seedSecrets, startSecretsEmulator, stopSecretsEmulator } from './secrets.mjs';
 
 /** @param {ReturnType<typeof stackConfig>} config */
@@ -69,6 +69,12 @@ export async function stackUp(config, progress) {
  */
 export async function stackDown(config) {
   const stopped = [];
+  // Extra offline instances a test started (test/integration/helpers/side-stack.ts) and could not stop.
+  const extra = existsSync(config.stateDir) ? readdirSync(config.stateDir).filter((name) => /^offline-.+\.pid$/.test(name)) : [];
+  for (const pidFile of extra) {
+    const name = pidFile.replace(/\.pid$/, '');
+    if (await stopService(name, config.stateDir)) stopped.push(`serverless offline (${name.slice('offline-'.length)})`);
+  }
   if (await stopOffline(config)) stopped.push('serverless offline');
   if (await stopSecretsEmulator(config)) stopped.push('secrets manager emulator');
   if (await stopKeycloak(config)) stopped.push('keycloak');
