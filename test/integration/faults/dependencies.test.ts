@@ -78,7 +78,7 @@ beforeAll(async () => {
       // Outbound tokens live 300 s: renewing them 299 s early caches them for about a second.
       TOKEN_EXPIRY_SKEW_SECONDS: '299',
     },
-    httpPort,
+    { httpPort },
   );
   // The first request bundles nothing (done at start) but loads every function once.
   expect((await runA()).status).toBe(200);

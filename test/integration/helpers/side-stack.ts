@@ -39,13 +39,17 @@ export interface OfflineInstance {
  * sharing the main instance's one would break it). `npm run stack:down` stops it too if a test
  * could not.
  */
-export async function startOfflineInstance(name: string, env: Record<string, string>, httpPort?: number): Promise<OfflineInstance> {
+export async function startOfflineInstance(
+  name: string,
+  env: Record<string, string>,
+  { httpPort, args = [] }: { httpPort?: number; args?: string[] } = {},
+): Promise<OfflineInstance> {
   const port = httpPort ?? (await freePort());
   const lambdaPort = await freePort();
   const service = startDetached({
     name: `offline-${name}`,
     command: process.execPath,
-    args: [path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stack.stage],
+    args: [path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stack.stage, ...args],
     env: {
       ...offlineEnv(stack),
       OFFLINE_HTTP_PORT: String(port),
