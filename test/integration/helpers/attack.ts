@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT, exportSPKI, generateKeyPair, importJWK, type JWK, type JWTPayload } from 'jose';
 import { expect } from 'vitest';
-import { type ApiAnswer, devSecret, issuer, keycloakCallsDuring, stack } from './stack';
+import { type ApiAnswer, issuer, keycloakAdmin, keycloakCallsDuring, stack } from './stack';
 
 /** Anything that looks like a JWT (three base64url segments starting with a JSON header). */
 export const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;
@@ -65,9 +65,53 @@ export function foreignToken(): Promise<string> {
   return clientCredentials(foreignIssuer, 'service-a', secret);
 }
 
-/** A token of the dev-only `expiry-probe` client: lives 5 s, aud service-b, none of B's roles. */
-export function probeToken(): Promise<string> {
-  return clientCredentials(issuer, 'expiry-probe', devSecret('expiry-probe'));
+/** A throw-away client of the services' realm whose tokens live 5 s and name service-b in `aud` without any of B's roles. */
+export interface ProbeClient {
+  token(): Promise<string>;
+  remove(): Promise<void>;
+}
+
+/** The access-token lifespan of a {@link ProbeClient}, seconds. */
+export const PROBE_TOKEN_LIFESPAN_SECONDS = 5;
+
+/**
+ * Creates a {@link ProbeClient} through the admin API: a genuine, short-lived token of this realm,
+ * meant for B. It is created by the test and removed after it, not kept in the realm file, so that
+ * the realm stays what a deployment is checked against (test/deploy compares the authorizer cache
+ * TTL with every token lifespan of the realm).
+ */
+export async function createProbeClient(): Promise<ProbeClient> {
+  const clientId = `it-expiry-probe-${process.pid}-${Date.now()}`;
+  const secret = `it-probe-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  await keycloakAdmin('POST', '/clients', {
+    clientId,
+    name: 'Expiry probe of the security tests (removed after them)',
+    enabled: true,
+    publicClient: false,
+    clientAuthenticatorType: 'client-secret',
+    secret,
+    serviceAccountsEnabled: true,
+    standardFlowEnabled: false,
+    directAccessGrantsEnabled: false,
+    fullScopeAllowed: false,
+    protocol: 'openid-connect',
+    attributes: { 'access.token.lifespan': String(PROBE_TOKEN_LIFESPAN_SECONDS) },
+    protocolMappers: [
+      {
+        name: 'audience service-b',
+        protocol: 'openid-connect',
+        protocolMapper: 'oidc-audience-mapper',
+        config: { 'included.client.audience': 'service-b', 'access.token.claim': 'true', 'introspection.token.claim': 'true', 'id.token.claim': 'false' },
+      },
+    ],
+  });
+  return {
+    token: () => clientCredentials(issuer, clientId, secret),
+    async remove() {
+      const [client] = (await keycloakAdmin('GET', `/clients?clientId=${encodeURIComponent(clientId)}`)) as { id: string }[];
+      if (client) await keycloakAdmin('DELETE', `/clients/${client.id}`);
+    },
+  };
 }
 
 /** A realm user's tokens from the dev-only demo-cli client with scope openid: access, refresh and ID token. */

@@ -1,12 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADJUSTMENT,
   COMPUTE,
   ORDER,
+  PROBE_TOKEN_LIFESPAN_SECONDS,
+  type ProbeClient,
+  createProbeClient,
   expectRefused,
   foreignToken,
   partsOf,
-  probeToken,
   userTokenSet,
   withoutIntrospection,
 } from '../helpers/attack';
@@ -61,7 +63,13 @@ async function userClientRole(method: 'POST' | 'DELETE', username: string, clien
   await keycloakAdmin(method, `/users/${await userUuid(username)}/role-mappings/clients/${client}`, [representation]);
 }
 
+let probe: ProbeClient;
+beforeAll(async () => {
+  probe = await createProbeClient();
+});
+
 afterAll(async () => {
+  await probe?.remove();
   // Safety net for a test that failed half-way; each test restores what it changed itself too.
   await setClientEnabled('service-a', true);
   await setUserEnabled('alice', true);
@@ -155,7 +163,7 @@ describe('a valid token lacking permissions', () => {
   });
 
   it('gets 403 everywhere at B when it holds none of B’s permissions (an explicit Deny)', async () => {
-    const token = await probeToken();
+    const token = await probe.token();
 
     expectRefused(await api('POST', '/api/process', { token, body: ORDER }), 403, token);
     expectRefused(await api('POST', '/api/inventory/adjust', { token, body: ADJUSTMENT }), 403, token);
@@ -176,11 +184,12 @@ describe('a valid token lacking permissions', () => {
 
 describe('a token Keycloak no longer vouches for', () => {
   it('is accepted while valid and refused with 401 once expired (a real 5 s token, past the 5 s clock tolerance)', async () => {
-    const token = await probeToken();
+    const token = await probe.token();
+    const { iat = 0, exp = 0 } = partsOf(token).payload;
+    expect(exp - iat).toBe(PROBE_TOKEN_LIFESPAN_SECONDS);
     // Valid: authenticated (403 = known caller without B's permissions), not 401.
     expectRefused(await api('POST', '/api/inventory/adjust', { token, body: ADJUSTMENT }), 403, token);
 
-    const exp = partsOf(token).payload.exp ?? 0;
     await sleep(Math.max(0, (exp + 5 + 1) * 1000 - Date.now()));
 
     await withoutIntrospection(async () => expectRefused(await api('POST', '/api/inventory/adjust', { token, body: ADJUSTMENT }), 401, token));
