@@ -6,6 +6,7 @@ import {
   type HttpProxy,
   type OfflineInstance,
   type TcpProxy,
+  LOG_FLUSH_MS,
   callWithGuard,
   freePort,
   jsonLines,
@@ -49,7 +50,8 @@ const adjustAtB = async (token?: string) =>
   callWithGuard(faults.apiUrl, 'POST', '/api/inventory/adjust', { token: token ?? (await clientToken('service-a')), body: { sku: 'F-1', delta: 1 } });
 
 /** The authorizer's fail-closed log lines for `service` with `code`, written after `since` lines. */
-function failedClosed(service: string, code: string, since: number): Record<string, unknown>[] {
+async function failedClosed(service: string, code: string, since: number): Promise<Record<string, unknown>[]> {
+  await sleep(LOG_FLUSH_MS);
   return jsonLines(faults.log())
     .slice(since)
     .filter((line) => line.message === 'authorizer failed closed' && line.service === `authorizer-${service}` && line.code === code);
@@ -114,7 +116,7 @@ describe('Keycloak slower than the 3 s timeout', () => {
       expectFailure(atA, 503, { error: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak did not answer within 3000 ms' });
       // serverless offline turns any authorizer error into 401; API Gateway answers 503 (gateway responses).
       expect(atB.status).toBe(401);
-      expect(failedClosed('service-b', 'KEYCLOAK_UNAVAILABLE', since)).not.toHaveLength(0);
+      expect(await failedClosed('service-b', 'KEYCLOAK_UNAVAILABLE', since)).not.toHaveLength(0);
     } finally {
       keycloakProxy.delayMs = 0;
     }
@@ -222,7 +224,7 @@ describe('Secrets Manager faults', () => {
       const answer = await adjustAtB();
 
       expect(answer.status).toBe(401); // 503 behind API Gateway
-      expect(failedClosed('service-b', 'SECRET_NOT_FOUND', since)).not.toHaveLength(0);
+      expect(await failedClosed('service-b', 'SECRET_NOT_FOUND', since)).not.toHaveLength(0);
     } finally {
       await putSecret(emulator, secretIdOf('service-b'), goodValue('service-b'));
     }
@@ -240,7 +242,7 @@ describe('Secrets Manager faults', () => {
 
       expectFailure(atA, 503, { error: 'SECRETS_UNAVAILABLE', message: `Secrets Manager could not return "${secretIdOf('service-a')}"` });
       expect(atB.status).toBe(401); // 503 behind API Gateway
-      expect(failedClosed('service-b', 'SECRETS_UNAVAILABLE', since)).not.toHaveLength(0);
+      expect(await failedClosed('service-b', 'SECRETS_UNAVAILABLE', since)).not.toHaveLength(0);
     } finally {
       // moto keeps its data in memory: a restarted emulator is empty, so seed the stack's and ours.
       await startSecretsEmulator(stack);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startKeycloak, stopKeycloak } from '../../../keycloak/keycloak.mjs';
 import { JWT_SHAPE } from '../helpers/attack';
-import { callWithGuard, jsonLines, warmUp } from '../helpers/side-stack';
+import { LOG_FLUSH_MS, callWithGuard, jsonLines, warmUp } from '../helpers/side-stack';
 import { clientToken, runningStack, sleep, stack, userToken } from '../helpers/stack';
 
 // Keycloak stopped while the stack serves, then started again: requests fail closed with clear
@@ -42,6 +42,7 @@ describe.skipIf(stack.externalKeycloakUrl !== undefined)('Keycloak stopped and s
       expect(atB.status).toBe(401);
       expect(asUser.status).toBe(401);
       for (const answer of [atA, atB, asUser]) expect(answer.text).not.toMatch(JWT_SHAPE);
+      await sleep(LOG_FLUSH_MS);
       const failedClosed = offlineLog()
         .slice(since)
         .filter((line) => line.message === 'authorizer failed closed' && line.code === 'KEYCLOAK_UNAVAILABLE')

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OfflineInstance, jsonLines, startOfflineInstance, warmUp } from '../helpers/side-stack';
+import { LOG_FLUSH_MS, type OfflineInstance, jsonLines, startOfflineInstance, warmUp } from '../helpers/side-stack';
 import { keycloakCalls, sleep } from '../helpers/stack';
 
 // A bounded load test of A's route (A → B → C, two authorizers) on loopback: zero failures, and
@@ -102,7 +102,7 @@ describe(`${REQUESTS} requests to A’s route at ${CONCURRENCY} in flight`, () =
     const seconds = (Date.now() - started) / 1000;
     const after = await keycloakCalls();
     const calls = { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs };
-    await sleep(300); // let serverless offline flush the functions' log
+    await sleep(LOG_FLUSH_MS);
     const refusals = refusalsIn(load.log());
     const bound = keycloakBound(CONCURRENCY, seconds, refusals);
     console.log(

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { putSecret, secretsClient } from '../../../scripts/lib/secrets.mjs';
-import { jsonLines } from '../helpers/side-stack';
-import { api, clientToken, devSecret, setClientSecretInKeycloak, stack, userToken } from '../helpers/stack';
+import { LOG_FLUSH_MS, jsonLines } from '../helpers/side-stack';
+import { api, clientToken, devSecret, setClientSecretInKeycloak, sleep, stack, userToken } from '../helpers/stack';
 
 // Client secrets rotated while the stack runs, with the stack's own 300 s secrets cache: the
 // functions hold the old secret when Keycloak starts refusing it. (secrets-rotation.test.ts covers
@@ -68,6 +68,7 @@ describe('a client secret rotated while the stack runs', () => {
     const after = await adjustAtB();
 
     expect(during.status).toBe(401); // an authorizer failure: 503 behind API Gateway
+    await sleep(LOG_FLUSH_MS);
     const codes = jsonLines(readFileSync(`${stack.stateDir}/offline.log`, 'utf8'))
       .slice(since)
       .filter((line) => line.message === 'authorizer failed closed')

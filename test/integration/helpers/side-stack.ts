@@ -76,6 +76,9 @@ export async function startOfflineInstance(
   return { apiUrl: `http://${stack.host}:${port}/${stack.stage}`, httpPort: port, log: () => readFileSync(service.logFile, 'utf8'), stop };
 }
 
+/** How long serverless offline may take to write a function's log line after the answer was sent. */
+export const LOG_FLUSH_MS = 500;
+
 /** The functions' JSON log lines of an instance's log text. */
 export function jsonLines(log: string): Record<string, unknown>[] {
   return log
