@@ -258,9 +258,11 @@ export async function startKeycloak(config, progress = () => {}) {
   }
   const { javaHome, major } = await checkKeycloakPrerequisites(config);
   const home = await ensureDistribution(config, progress);
+  // Exactly the realm files of keycloak/: a realm file removed from there must not linger in the cache.
   const importDir = path.join(home, 'data', 'import');
+  rmSync(importDir, { recursive: true, force: true });
   mkdirSync(importDir, { recursive: true });
-  copyFileSync(config.realmFile, path.join(importDir, path.basename(config.realmFile)));
+  for (const file of config.realmFiles) copyFileSync(file, path.join(importDir, path.basename(file)));
   progress(`starting Keycloak ${config.keycloakVersion} on Java ${major} (first start builds the server, ~1 min)…`);
   const service = startDetached({
     name: 'keycloak',
@@ -304,7 +306,19 @@ export async function startKeycloak(config, progress = () => {}) {
       }),
     );
   });
-  await waitForRealm(config, 30_000);
+  for (const realm of realmNames(config)) await waitForRealm({ ...config, realm }, 30_000);
+}
+
+/**
+ * The names of the realms in the realm files.
+ * @param {ReturnType<typeof stackConfig>} config
+ */
+export function realmNames(config) {
+  return config.realmFiles.map((file) => {
+    const { realm } = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof realm !== 'string' || !realm) throw new StackError(`${file} has no "realm" name.`);
+    return realm;
+  });
 }
 
 /**

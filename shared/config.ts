@@ -8,6 +8,12 @@ export type Env = Record<string, string | undefined>;
 export interface KeycloakSettings {
   /** `KEYCLOAK_URL`: base URL, one pinned host (Keycloak's `iss` follows it). */
   baseUrl: string;
+  /**
+   * `KEYCLOAK_BACKCHANNEL_URL` (optional): where the functions send their Keycloak calls (token,
+   * introspection, exchange, JWKS) when that differs from `KEYCLOAK_URL`, e.g. an internal address.
+   * Tokens must still carry the `iss` of `KEYCLOAK_URL`.
+   */
+  backchannelUrl?: string;
   /** `KEYCLOAK_REALM` (default `microservices`). */
   realm: string;
   /** `KEYCLOAK_TIMEOUT_MS` (default 3000): timeout of each Keycloak call. */
@@ -78,6 +84,11 @@ class EnvReader {
     return value;
   }
 
+  /** An http(s) URL, or undefined when the variable is unset or empty. */
+  optionalUrl(name: string): string | undefined {
+    return this.env[name]?.trim() ? this.url(name) : undefined;
+  }
+
   url(name: string): string {
     const value = this.string(name);
     let url: URL;
@@ -92,8 +103,10 @@ class EnvReader {
 }
 
 function keycloakSettings(read: EnvReader): KeycloakSettings {
+  const backchannelUrl = read.optionalUrl('KEYCLOAK_BACKCHANNEL_URL');
   return {
     baseUrl: read.url('KEYCLOAK_URL'),
+    ...(backchannelUrl ? { backchannelUrl } : {}),
     realm: read.string('KEYCLOAK_REALM', 'microservices'),
     timeoutMs: read.integer('KEYCLOAK_TIMEOUT_MS', 3000),
   };

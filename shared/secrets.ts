@@ -43,17 +43,27 @@ export function createClientCredentialsSource({
   let current: { fingerprint: string; auth: ClientAuth } | undefined;
   // Powertools does not share in-flight fetches: concurrent cold callers wait on one request here.
   const inFlight = new Map<boolean, Promise<ClientAuth>>();
+  // Powertools caches the raw value whether or not it parses: after an invalid one, fetch again, so a
+  // fixed secret is used at once (a failure is never cached as a success).
+  let lastValueInvalid = false;
 
   async function fetchAuth(forceFetch: boolean): Promise<ClientAuth> {
     let raw: unknown;
     try {
-      raw = await provider.get(secretId, { maxAge: maxAgeSeconds, forceFetch });
+      raw = await provider.get(secretId, { maxAge: maxAgeSeconds, forceFetch: forceFetch || lastValueInvalid });
     } catch (error) {
       const cause = (error as { cause?: { name?: string } }).cause ?? error;
       if ((cause as { name?: string }).name === 'ResourceNotFoundException') throw new SecretNotFoundError(secretId, { cause });
       throw new SecretsUnavailableError(secretId, { cause });
     }
-    const clientSecret = parseClientSecret(secretId, clientId, raw);
+    let clientSecret: string;
+    try {
+      clientSecret = parseClientSecret(secretId, clientId, raw);
+      lastValueInvalid = false;
+    } catch (error) {
+      lastValueInvalid = true;
+      throw error;
+    }
     // The fingerprint is the secret itself, held only inside this closure.
     if (current?.fingerprint !== clientSecret) current = { fingerprint: clientSecret, auth: clientSecretBasic(clientId, clientSecret) };
     return current.auth;

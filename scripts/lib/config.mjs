@@ -3,10 +3,22 @@
  * The stack's ports, URLs and paths: the defaults of DESIGN.md's command and port contract, each
  * overridable by an environment variable. Scripts and integration tests read this one place.
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The realm files of a folder, `realm-<name>.json`, in a stable order.
+ * @param {string} dir
+ */
+export function realmFiles(dir) {
+  return readdirSync(dir)
+    .filter((name) => /^realm-.+\.json$/.test(name))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
 
 /** @param {string} name @param {string} fallback */
 const env = (name, fallback) => process.env[name] || fallback;
@@ -47,6 +59,9 @@ export function stackConfig(source = process.env) {
     secretPrefix: source.SECRET_PREFIX || `keycloak-s2s/${stage}`,
     stateDir: path.join(projectRoot, '.stack'),
     cacheDir: path.join(projectRoot, 'keycloak', '.cache'),
+    /** The realm the services live in; its dev secrets are seeded into the emulator. */
     realmFile: path.join(projectRoot, 'keycloak', 'realm-microservices.json'),
+    /** Every realm Keycloak imports at start: `keycloak/realm-*.json` (the services' realm and test-only ones). */
+    realmFiles: realmFiles(path.join(projectRoot, 'keycloak')),
   };
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { checkKeycloakPrerequisites, startKeycloak, stopKeycloak, waitForRealm } from '../../keycloak/keycloak.mjs';
 import { projectRoot, stackConfig } from './config.mjs';
 import { checkOfflinePrerequisites, startOffline, stopOffline } from './offline.mjs';
-import { isPortOpen } from './proc.mjs';
+import { isPortOpen, stopService } from './proc.mjs';
 import { checkSecretsEmulatorPrerequisites, seedSecrets, startSecretsEmulator, stopSecretsEmulator } from './secrets.mjs';
 
 /** @param {ReturnType<typeof stackConfig>} config */
@@ -135,6 +135,12 @@ export async function checkPrerequisites(config) {
  */
 export async function stackDown(config) {
   const stopped = [];
+  // Extra offline instances a test started (test/integration/helpers/side-stack.ts) and could not stop.
+  const extra = existsSync(config.stateDir) ? readdirSync(config.stateDir).filter((name) => /^offline-.+\.pid$/.test(name)) : [];
+  for (const pidFile of extra) {
+    const name = pidFile.replace(/\.pid$/, '');
+    if (await stopService(name, config.stateDir)) stopped.push(`serverless offline (${name.slice('offline-'.length)})`);
+  }
   if (await stopOffline(config)) stopped.push('serverless offline');
   if (await stopSecretsEmulator(config)) stopped.push('secrets manager emulator');
   if (await stopKeycloak(config)) stopped.push('keycloak');

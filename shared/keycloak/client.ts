@@ -12,6 +12,8 @@ import { postForm, type FetchLike } from './transport';
 export interface KeycloakClientOptions {
   /** Keycloak's base URL, e.g. `http://127.0.0.1:8080` (one pinned host: `iss` follows it). */
   baseUrl: string;
+  /** Where the calls go when that differs from `baseUrl` (an internal address); the issuer stays `baseUrl`'s. */
+  backchannelUrl?: string;
   /** Realm name, e.g. `microservices`. */
   realm: string;
   /** Timeout of every call, in milliseconds. */
@@ -28,7 +30,7 @@ export type KeycloakCallKind = 'token' | 'introspect' | 'exchange' | 'jwks';
 export interface KeycloakClient {
   /** The realm's issuer, `<baseUrl>/realms/<realm>`. */
   readonly issuer: string;
-  /** The realm's JWKS URL. */
+  /** The realm's JWKS URL (on the back channel when one is set). */
   readonly jwksUri: string;
   /** Client credentials grant: a token for the authenticating client itself. */
   clientCredentials(auth: ClientAuth, params?: { scope?: string }): Promise<TokenResponse>;
@@ -45,13 +47,16 @@ export interface KeycloakClient {
  */
 export function createKeycloakClient({
   baseUrl,
+  backchannelUrl,
   realm,
   timeoutMs = 3000,
   fetch = globalThis.fetch,
   onRoundTrip = () => {},
 }: KeycloakClientOptions): KeycloakClient {
-  const issuer = `${baseUrl.replace(/\/+$/, '')}/realms/${encodeURIComponent(realm)}`;
-  const tokenEndpoint = `${issuer}/protocol/openid-connect/token`;
+  const realmPath = `/realms/${encodeURIComponent(realm)}`;
+  const issuer = `${baseUrl.replace(/\/+$/, '')}${realmPath}`;
+  const endpointBase = `${(backchannelUrl ?? baseUrl).replace(/\/+$/, '')}${realmPath}/protocol/openid-connect`;
+  const tokenEndpoint = `${endpointBase}/token`;
   const introspectionEndpoint = `${tokenEndpoint}/introspect`;
 
   const post = async (kind: KeycloakCallKind, url: string, form: Record<string, string>, auth: ClientAuth) => {
@@ -64,7 +69,7 @@ export function createKeycloakClient({
 
   return {
     issuer,
-    jwksUri: `${issuer}/protocol/openid-connect/certs`,
+    jwksUri: `${endpointBase}/certs`,
 
     async clientCredentials(auth, params = {}) {
       const form: Record<string, string> = { grant_type: 'client_credentials' };

@@ -90,6 +90,25 @@ describe('readAuthorizerSettings', () => {
     expect(settings.keycloak.baseUrl).toBe('https://sso.example.com/auth');
   });
 
+  it('reads KEYCLOAK_BACKCHANNEL_URL without trailing slashes and leaves it out when unset or blank', () => {
+    // Act
+    const withIt = readAuthorizerSettings({ ...AUTHORIZER_ENV, KEYCLOAK_BACKCHANNEL_URL: 'http://keycloak.internal:8080/' });
+    const blank = readAuthorizerSettings({ ...AUTHORIZER_ENV, KEYCLOAK_BACKCHANNEL_URL: ' ' });
+
+    // Assess
+    expect(withIt.keycloak.backchannelUrl).toBe('http://keycloak.internal:8080');
+    expect(withIt.keycloak.baseUrl).toBe('http://127.0.0.1:8080');
+    expect(blank.keycloak).not.toHaveProperty('backchannelUrl');
+  });
+
+  it('names KEYCLOAK_BACKCHANNEL_URL when it is not an http(s) URL', () => {
+    // Act
+    const error = configErrorOf(() => readAuthorizerSettings({ ...AUTHORIZER_ENV, KEYCLOAK_BACKCHANNEL_URL: 'keycloak.internal' }));
+
+    // Assess
+    expect(error.message).toBe('Environment variable KEYCLOAK_BACKCHANNEL_URL must be an absolute URL');
+  });
+
   it('treats a blank variable as unset and falls back to its default', () => {
     // Act
     const settings = readAuthorizerSettings({ ...AUTHORIZER_ENV, KEYCLOAK_REALM: '  ', INTROSPECTION_CACHE_TTL_SECONDS: '' });

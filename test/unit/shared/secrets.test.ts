@@ -215,6 +215,24 @@ describe('createClientCredentialsSource', () => {
       await expect(attempt).rejects.toThrow(`Secret "${SECRET_ID}" is invalid: ${reason}`);
     });
 
+    // Regression test: an invalid value stayed in the cache for maxAge (300 s by default), so a
+    // fixed secret was ignored until then (found by test/integration/faults/dependencies.test.ts).
+    it('does not cache an invalid value: once the secret is fixed, the next get() uses it', async () => {
+      // Prepare
+      secretsManager
+        .on(GetSecretValueCommand)
+        .resolvesOnce(secretString('{"client_secret": "cut'))
+        .resolves(secretString({ client_id: 'service-b', client_secret: 'secret-1' }));
+      await expect(source.get()).rejects.toBeInstanceOf(SecretInvalidError);
+
+      // Act
+      const auth = await source.get();
+
+      // Assess
+      expect(authorizationOf(auth)).toBe(basicHeader('service-b', 'secret-1'));
+      expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    });
+
     it('never puts the secret value in the error', async () => {
       // Prepare
       secretsManager.on(GetSecretValueCommand).resolves(secretString({ client_id: 'service-c', client_secret: 'LEAKED-VALUE' }));

@@ -39,6 +39,33 @@ describe('createKeycloakClient', () => {
       // Assess
       expect(keycloak.issuer).toBe('https://sso.example.com/auth/realms/my%20realm');
     });
+
+    it('sends every call to the back-channel URL while the issuer stays the public one', async () => {
+      // Prepare
+      const fake = createFakeFetch((call) =>
+        jsonResponse(call.url.endsWith('/introspect') ? { active: false } : tokenAnswer('own-token')),
+      );
+      const keycloak = createKeycloakClient({
+        baseUrl: 'https://sso.example.com',
+        backchannelUrl: 'http://keycloak.internal:8080/',
+        realm: REALM,
+        fetch: fake.fetch,
+      });
+
+      // Act
+      await keycloak.clientCredentials(AUTH);
+      await keycloak.introspect(AUTH, 'some-token');
+      await keycloak.exchange(AUTH, { subject_token: 'subject', audience: 'service-c' });
+
+      // Assess
+      expect(keycloak.issuer).toBe(`https://sso.example.com/realms/${REALM}`);
+      expect(keycloak.jwksUri).toBe(`http://keycloak.internal:8080/realms/${REALM}/protocol/openid-connect/certs`);
+      expect(fake.calls.map((call) => call.url)).toEqual([
+        `http://keycloak.internal:8080/realms/${REALM}/protocol/openid-connect/token`,
+        `http://keycloak.internal:8080/realms/${REALM}/protocol/openid-connect/token/introspect`,
+        `http://keycloak.internal:8080/realms/${REALM}/protocol/openid-connect/token`,
+      ]);
+    });
   });
 
   describe('clientCredentials', () => {

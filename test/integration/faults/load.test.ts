@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOG_FLUSH_MS, type OfflineInstance, jsonLines, startOfflineInstance, warmUp } from '../helpers/side-stack';
+import { keycloakCalls, sleep } from '../helpers/stack';
+
+// A bounded load test of A's route (A → B → C, two authorizers) on loopback: zero failures, and
+// Keycloak round-trips bounded by instances and tokens, not by requests. It runs on an offline
+// instance of its own with the production cache settings (the main test stack caps verdicts at
+// 5 s for the revocation tests), started fresh so that every function instance it has was
+// created by this test. Figures are printed, timings are not asserted.
+//
+// Size: LOAD_REQUESTS (default 5000) at LOAD_CONCURRENCY (default 4), about 100 s here. Measured on
+// this 2-core machine with production caches: 52 req/s at 4 in flight, 55 at 8, 40 at 16; the
+// emulator is CPU-bound (each chain is five Lambda invocations in worker threads), so more
+// concurrency adds cold starts, not throughput, and the worst-case bound grows with the cube of the
+// instance count (8 in flight: 664 calls for 2000 requests, too loose to prove anything). At 50 in
+// flight the start-up of ~250 worker threads starves C past its 6 s timeout (504s from the
+// emulator, not from the code). Figures in docs/security.md.
+
+const REQUESTS = Number(process.env.LOAD_REQUESTS || 5000);
+const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY || 4);
+/** The run stops issuing requests after this, whatever the count: a bound, not an assertion. */
+const DEADLINE_MS = 300_000;
+
+// The production defaults of serverless.yml, spelled out so the bound below uses the same numbers.
+const INTROSPECTION_CAP_SECONDS = 60;
+const TOKEN_LIFESPAN_SECONDS = 300; // realm accessTokenLifespan
+const TOKEN_SKEW_SECONDS = 30;
+const JWKS_MAX_AGE_SECONDS = 600; // jose cacheMaxAge in shared/keycloak/jwt-check.ts
+
+let load: OfflineInstance;
+
+beforeAll(async () => {
+  load = await startOfflineInstance(
+    'load',
+    {
+      INTROSPECTION_CACHE_TTL_SECONDS: String(INTROSPECTION_CAP_SECONDS),
+      SECRETS_CACHE_TTL_SECONDS: '300',
+      TOKEN_EXPIRY_SKEW_SECONDS: String(TOKEN_SKEW_SECONDS),
+    },
+    // No idle instance is reaped during the run: each function has at most CONCURRENCY instances.
+    { args: ['--terminateIdleLambdaTime', '3600'] },
+  );
+  // One chain started before the run, so the run does not begin with 4 × 6 cold starts at once. Its
+  // Keycloak calls are outside the measured window; the bound still counts every instance.
+  await warmUp(load.apiUrl);
+}, 180_000);
+
+afterAll(async () => {
+  await load?.stop();
+});
+
+/**
+ * The most Keycloak round-trips the run may cost, for `instances` per function and `seconds` of
+ * run time. Every cache is per instance (like Lambda): A's own token (renewed every lifespan −
+ * skew), B's exchanged token per A token, each authorizer's verdict per token (renewed every cap),
+ * each authorizer's JWKS (refetched after its max age). A refusal by authorizer-b makes A drop its
+ * token and fetch one more, a refusal by authorizer-c makes B exchange once more (both retry once):
+ * on a starved machine Keycloak may miss the 3 s timeout, so the refusals the log shows are added.
+ */
+function keycloakBound(instances: number, seconds: number, refusals: { atB: number; atC: number }) {
+  const renewals = (period: number) => 1 + Math.floor(seconds / period);
+  const ownTokens = instances * renewals(TOKEN_LIFESPAN_SECONDS - TOKEN_SKEW_SECONDS) + refusals.atB;
+  const exchanges = instances * ownTokens + refusals.atC;
+  const introspections = (instances * ownTokens + instances * exchanges) * renewals(INTROSPECTION_CAP_SECONDS);
+  const certs = 2 * instances * renewals(JWKS_MAX_AGE_SECONDS);
+  return { token: ownTokens + exchanges, introspect: introspections, certs };
+}
+
+/** How many times authorizer-b and authorizer-c refused or failed closed, from the instance's log. */
+function refusalsIn(log: string) {
+  const lines = jsonLines(log).filter((line) => line.message === 'unauthorized' || line.message === 'authorizer failed closed');
+  return {
+    atB: lines.filter((line) => line.service === 'authorizer-service-b').length,
+    atC: lines.filter((line) => line.service === 'authorizer-service-c').length,
+  };
+}
+
+describe(`${REQUESTS} requests to A’s route at ${CONCURRENCY} in flight`, () => {
+  it('all succeed, and Keycloak is called per instance and token, not per request', async () => {
+    const before = await keycloakCalls();
+    const statuses = new Map<number, number>();
+    const failures: string[] = [];
+    const started = Date.now();
+    let issued = 0;
+
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (issued < REQUESTS && Date.now() - started < DEADLINE_MS) {
+          issued += 1;
+          try {
+            const response = await fetch(`${load.apiUrl}/run-service-b`, { signal: AbortSignal.timeout(30_000) });
+            const body = (await response.json().catch(() => undefined)) as { service_c?: { result?: number } } | undefined;
+            statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+            if (response.status !== 200 || body?.service_c?.result !== 20) failures.push(`HTTP ${response.status}`);
+          } catch (error) {
+            failures.push((error as Error).name);
+          }
+        }
+      }),
+    );
+
+    const seconds = (Date.now() - started) / 1000;
+    const after = await keycloakCalls();
+    const calls = { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs };
+    await sleep(LOG_FLUSH_MS);
+    const refusals = refusalsIn(load.log());
+    const bound = keycloakBound(CONCURRENCY, seconds, refusals);
+    console.log(
+      [
+        `load: ${issued} requests to GET /run-service-b at ${CONCURRENCY} in flight in ${seconds.toFixed(1)} s (${(issued / seconds).toFixed(1)} req/s)`,
+        `load: statuses ${JSON.stringify(Object.fromEntries(statuses))}, failures ${failures.length}`,
+        `load: Keycloak round-trips: token endpoint (client credentials + exchanges) ${calls.token}, introspection ${calls.introspect}, JWKS ${calls.certs}`,
+        `load: authorizer refusals retried by the caller: at B ${refusals.atB}, at C ${refusals.atC}`,
+        `load: bound for ${CONCURRENCY} instances per function over ${seconds.toFixed(0)} s: token ${bound.token}, introspection ${bound.introspect}, JWKS ${bound.certs}`,
+      ].join('\n'),
+    );
+
+    expect(issued).toBe(REQUESTS);
+    expect(failures).toEqual([]);
+    expect([...statuses.keys()]).toEqual([200]);
+    expect(calls.token).toBeLessThanOrEqual(bound.token);
+    expect(calls.introspect).toBeLessThanOrEqual(bound.introspect);
+    expect(calls.certs).toBeLessThanOrEqual(bound.certs);
+    // The bound must mean something: far below one round-trip per request.
+    expect(bound.token + bound.introspect + bound.certs, 'bound too loose: raise LOAD_REQUESTS or lower LOAD_CONCURRENCY').toBeLessThan(REQUESTS / 4);
+  }, DEADLINE_MS + 60_000);
+});
