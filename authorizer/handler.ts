@@ -3,6 +3,7 @@ import { parseBearer } from '../shared/bearer';
 import { readAuthorizerSettings, readAuthStrategy, type AuthorizerSettings } from '../shared/config';
 import { TokenRejectedError, errorCode } from '../shared/errors';
 import { describe } from '../shared/handler';
+import { sha256 } from '../shared/hash';
 import { createLogger, logKeycloakRoundTrips, type Logger } from '../shared/logger';
 import { routeTable } from '../shared/routes';
 import { createServiceRuntime, once, type RuntimeOverrides } from '../shared/runtime';
@@ -77,7 +78,7 @@ export function createAuthorizerHandler(dependencies: () => AuthorizerDependenci
       if (!prefix) throw new TokenRejectedError('TOKEN_MALFORMED', 'Event has no method ARN');
       const token = parseBearer(event.authorizationToken);
       const principal = await authority.authorize(token);
-      const policy = buildPolicy(principal, routeTable[settings.service], prefix);
+      const policy = buildPolicy(principal, routeTable[settings.service], prefix, sha256(token));
       const effect = policy.policyDocument.Statement[0]?.Effect;
       logger.info('authorized', { sub: principal.sub, client_id: principal.clientId, effect, latency_ms: now() - started });
       return policy;

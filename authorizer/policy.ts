@@ -16,12 +16,13 @@ export function apiStagePrefix(methodArn: string): string | undefined {
  * A policy that does not depend on which route triggered the authorizer: it allows every route of
  * the service whose permissions the principal holds and nothing else, so API Gateway's authorizer
  * cache (keyed by token, not by route) cannot leak access across routes. With no route allowed,
- * it is an explicit Deny of the whole stage (403).
+ * it is an explicit Deny of the whole stage (403). `tokenHash` is `sha256(token)`.
  */
 export function buildPolicy(
   principal: Principal,
   routes: readonly RouteRule[],
   prefix: string,
+  tokenHash: string,
 ): APIGatewayAuthorizerResult {
   const allowed = routesAllowed(routes, principal.permissions);
   const statement: Statement =
@@ -38,6 +39,9 @@ export function buildPolicy(
       scope: principal.scope,
       exp: principal.exp,
       permissions: principal.permissions.join(' '),
+      // Binds the decision to the token it was made for: a handler that forwards or exchanges the
+      // request's token checks it is this one (see shared/request-principal.ts).
+      tokenHash,
     },
   };
 }

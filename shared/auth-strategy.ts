@@ -15,7 +15,7 @@ import {
   type ExchangedTokens,
   type TokenCacheOptions,
 } from './keycloak/token-cache';
-import { principalFromContext } from './request-principal';
+import { authorizedBearerToken, principalFromContext } from './request-principal';
 import type { RouteRule } from './routes';
 import type { Clock } from './time';
 
@@ -70,4 +70,12 @@ export function requestPrincipal(
   now: Clock = Date.now,
 ): Principal {
   return strategy === 'off' ? NO_AUTH_PRINCIPAL : principalFromContext(event, route, now);
+}
+
+/**
+ * The bearer token a handler forwards or exchanges: the one the authorizer checked (`kit`, `original`),
+ * or the placeholder under `off`, where no authorizer ran.
+ */
+export function requestBearerToken(strategy: AuthStrategy, event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string {
+  return strategy === 'off' ? NO_AUTH_TOKEN : authorizedBearerToken(event);
 }

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'TOKEN_WRONG_ISSUER'
   | 'TOKEN_WRONG_AUDIENCE'
   | 'TOKEN_WRONG_TYPE'
+  | 'TOKEN_NOT_AUTHORIZED'
   | 'PERMISSION_DENIED'
   | 'KEYCLOAK_UNAVAILABLE'
   | 'KEYCLOAK_BAD_RESPONSE'
@@ -66,6 +67,7 @@ export type TokenRejectionCode = Extract<
   | 'TOKEN_WRONG_ISSUER'
   | 'TOKEN_WRONG_AUDIENCE'
   | 'TOKEN_WRONG_TYPE'
+  | 'TOKEN_NOT_AUTHORIZED'
 >;
 
 /** The presented token is missing, malformed, inactive, expired or meant for someone else (401). */

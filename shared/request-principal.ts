@@ -1,5 +1,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { parseBearer } from './bearer';
 import { PermissionDeniedError, TokenRejectedError } from './errors';
+import { sha256 } from './hash';
+import { header } from './http';
 import type { Principal } from './keycloak/access-check';
 import type { RouteRule } from './routes';
 import { epochSeconds, type Clock } from './time';
@@ -21,4 +24,19 @@ export function principalFromContext(event: Pick<APIGatewayProxyEvent, 'requestC
   const missing = route.permissions.filter((p) => !granted.includes(p));
   if (missing.length > 0) throw new PermissionDeniedError(`Missing permission: ${missing.join(', ')}`);
   return { sub, clientId, exp, scope: typeof scope === 'string' ? scope : '', permissions: granted };
+}
+
+/**
+ * The request's bearer token, for a handler that forwards or exchanges it — only when it is the very
+ * token the authorizer decided on (`tokenHash` in the context). Should a gateway ever hand the
+ * authorizer one `Authorization` value and the handler another (duplicate header lines), the handler
+ * refuses instead of passing on a token nobody checked.
+ */
+export function authorizedBearerToken(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string {
+  const token = parseBearer(header(event, 'authorization'));
+  const { tokenHash } = (event.requestContext?.authorizer ?? {}) as Record<string, unknown>;
+  if (typeof tokenHash !== 'string' || tokenHash !== sha256(token)) {
+    throw new TokenRejectedError('TOKEN_NOT_AUTHORIZED', 'The bearer token is not the one the authorizer checked');
+  }
+  return token;
 }

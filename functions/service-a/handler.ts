@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { parseBearer } from '../../shared/bearer';
-import { clientCredentialsTokensFor, exchangedTokensFor, requestPrincipal } from '../../shared/auth-strategy';
+import { clientCredentialsTokensFor, exchangedTokensFor, requestBearerToken, requestPrincipal } from '../../shared/auth-strategy';
 import { readAuthStrategy, readCallerSettings, type AuthStrategy, type Env } from '../../shared/config';
 import { createServiceCaller, postWithFreshTokenOn401, type ServiceCaller, type TokenSource } from '../../shared/downstream';
 import { handleRequest } from '../../shared/handler';
@@ -59,7 +58,7 @@ export function createServiceAHandler(dependencies: () => ServiceADependencies, 
       const { ownTokens, exchangedTokens, serviceB, now, authStrategy = 'kit' } = dependencies();
       if (event.resource === asUserRoute.path) {
         requestPrincipal(authStrategy, event, asUserRoute, now);
-        const userToken = parseBearer(header(event, 'authorization'));
+        const userToken = requestBearerToken(authStrategy, event);
         return json(200, await callB(serviceB, exchangedTokens.source(userToken, SERVICE_B), correlationId));
       }
       return json(200, await callB(serviceB, ownTokens, correlationId));

@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { parseBearer } from '../../shared/bearer';
-import { exchangedTokensFor, requestPrincipal } from '../../shared/auth-strategy';
+import { exchangedTokensFor, requestBearerToken, requestPrincipal } from '../../shared/auth-strategy';
 import { readAuthStrategy, readCallerSettings, type AuthStrategy, type Env } from '../../shared/config';
 import { createServiceCaller, postWithFreshTokenOn401, type ServiceCaller } from '../../shared/downstream';
 import { BadRequestError } from '../../shared/errors';
@@ -80,7 +79,7 @@ export function createServiceBHandler(dependencies: () => ServiceBDependencies, 
       }
       const principal = requestPrincipal(authStrategy, event, processRoute, now);
       const order = parseProcessRequest(jsonBody(event));
-      const subjectToken = parseBearer(header(event, 'authorization'));
+      const subjectToken = requestBearerToken(authStrategy, event);
       const serviceCBody = await postWithFreshTokenOn401(
         serviceC,
         SERVICE_C,

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { sha256 } from '../../../shared/hash';
 import { describe, expect, it } from 'vitest';
 import { createTokenAuthority } from '../../../authorizer/authorize';
 import { createAuthorizerDependencies, createAuthorizerHandler, type AuthorizerDependencies } from '../../../authorizer/handler';
@@ -98,6 +99,7 @@ describe('createAuthorizerHandler', () => {
       scope: 'profile email',
       exp: FIXED_NOW_SECONDS + 300,
       permissions: 'orders.approve inventory.adjust',
+      tokenHash: sha256('token-1'),
     });
   });
 

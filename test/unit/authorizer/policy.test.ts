@@ -5,6 +5,9 @@ import type { RouteRule } from '../../../shared/routes';
 import { FIXED_NOW_SECONDS } from '../helpers/clock';
 import { API_STAGE_PREFIX } from '../helpers/events';
 
+/** sha256 of the token the policy is for (its value does not matter to the policy). */
+const TOKEN_HASH = 'a'.repeat(64);
+
 const ROUTES: RouteRule[] = [
   { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'] },
   { method: 'POST', path: '/api/inventory/adjust', permissions: ['inventory.adjust'] },
@@ -54,7 +57,7 @@ describe('apiStagePrefix', () => {
 describe('buildPolicy', () => {
   it('allows every route whose permissions the principal holds, and nothing else', () => {
     // Act
-    const policy = buildPolicy(principal(['orders.approve', 'inventory.adjust']), ROUTES, API_STAGE_PREFIX);
+    const policy = buildPolicy(principal(['orders.approve', 'inventory.adjust']), ROUTES, API_STAGE_PREFIX, TOKEN_HASH);
 
     // Assess
     expect(policy.policyDocument).toEqual({
@@ -71,7 +74,7 @@ describe('buildPolicy', () => {
 
   it('allows only the routes whose every permission is held', () => {
     // Act
-    const policy = buildPolicy(principal(['inventory.adjust']), ROUTES, API_STAGE_PREFIX);
+    const policy = buildPolicy(principal(['inventory.adjust']), ROUTES, API_STAGE_PREFIX, TOKEN_HASH);
 
     // Assess
     expect(policy.policyDocument.Statement).toEqual([
@@ -81,7 +84,7 @@ describe('buildPolicy', () => {
 
   it('denies the whole stage when no route is allowed', () => {
     // Act
-    const policy = buildPolicy(principal(['analytics.run']), ROUTES, API_STAGE_PREFIX);
+    const policy = buildPolicy(principal(['analytics.run']), ROUTES, API_STAGE_PREFIX, TOKEN_HASH);
 
     // Assess
     expect(policy.policyDocument.Statement).toEqual([
@@ -91,7 +94,7 @@ describe('buildPolicy', () => {
 
   it('never uses a wildcard in an Allow', () => {
     // Act
-    const policy = buildPolicy(principal(['orders.approve', 'inventory.adjust', 'reports.read']), ROUTES, API_STAGE_PREFIX);
+    const policy = buildPolicy(principal(['orders.approve', 'inventory.adjust', 'reports.read']), ROUTES, API_STAGE_PREFIX, TOKEN_HASH);
 
     // Assess
     const resources = policy.policyDocument.Statement.flatMap((s) => ('Resource' in s ? [s.Resource ?? []].flat() : []));
@@ -101,7 +104,7 @@ describe('buildPolicy', () => {
 
   it('names the subject as principalId and passes the principal on as a flat context', () => {
     // Act
-    const policy = buildPolicy(principal(['orders.approve', 'inventory.adjust']), ROUTES, API_STAGE_PREFIX);
+    const policy = buildPolicy(principal(['orders.approve', 'inventory.adjust']), ROUTES, API_STAGE_PREFIX, TOKEN_HASH);
 
     // Assess
     expect(policy.principalId).toBe('user-1');
@@ -111,12 +114,13 @@ describe('buildPolicy', () => {
       scope: 'profile email',
       exp: FIXED_NOW_SECONDS + 300,
       permissions: 'orders.approve inventory.adjust',
+      tokenHash: TOKEN_HASH,
     });
   });
 
   it('passes an empty permission list as an empty string', () => {
     // Act
-    const policy = buildPolicy(principal([]), ROUTES, API_STAGE_PREFIX);
+    const policy = buildPolicy(principal([]), ROUTES, API_STAGE_PREFIX, TOKEN_HASH);
 
     // Assess
     expect(policy.context?.permissions).toBe('');

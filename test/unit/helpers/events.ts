@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { sha256 } from '../../../shared/hash';
 
 /** A method ARN as API Gateway sends it to a TOKEN authorizer. */
 export const API_STAGE_PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev';
@@ -11,8 +12,19 @@ export interface ProxyEventOptions {
   headers?: Record<string, string | undefined>;
   body?: string | null;
   isBase64Encoded?: boolean;
-  /** The authorizer context API Gateway passes on (values as strings, like the real thing). */
+  /**
+   * The authorizer context API Gateway passes on (values as strings, like the real thing). Unless it
+   * names its own `tokenHash`, it gets the hash of the request's bearer token, as the authorizer sets it.
+   */
   authorizer?: Record<string, unknown> | null;
+}
+
+/** The context with `tokenHash` of the Authorization header's bearer token added, as the authorizer does. */
+function withTokenHash(authorizer: Record<string, unknown> | null, headers: Record<string, string | undefined>): Record<string, unknown> | null {
+  if (!authorizer || 'tokenHash' in authorizer) return authorizer;
+  const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const token = value?.match(/^Bearer +(\S+)/i)?.[1];
+  return token ? { ...authorizer, tokenHash: sha256(token) } : authorizer;
 }
 
 /** A REST API (v1) proxy event with only what the handlers read filled in meaningfully. */
@@ -39,7 +51,7 @@ export function proxyEvent({
     requestContext: {
       accountId: '123456789012',
       apiId: 'abcdef1234',
-      authorizer,
+      authorizer: withTokenHash(authorizer, headers),
       protocol: 'HTTP/1.1',
       httpMethod,
       identity: {

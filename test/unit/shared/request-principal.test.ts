@@ -1,6 +1,7 @@
+import { sha256 } from '../../../shared/hash';
 import { describe, expect, it } from 'vitest';
 import { PermissionDeniedError, TokenRejectedError } from '../../../shared/errors';
-import { principalFromContext } from '../../../shared/request-principal';
+import { authorizedBearerToken, principalFromContext } from '../../../shared/request-principal';
 import type { RouteRule } from '../../../shared/routes';
 import { FIXED_NOW_SECONDS, frozenClock } from '../helpers/clock';
 import { authorizerContext, proxyEvent } from '../helpers/events';
@@ -127,5 +128,36 @@ describe('principalFromContext', () => {
 
     // Assess
     expect(error).toMatchObject({ message: 'Missing permission: orders.approve' });
+  });
+});
+
+describe('authorizedBearerToken', () => {
+  const withHeader = (authorization: string, tokenHash?: string) =>
+    proxyEvent({
+      headers: { Authorization: authorization },
+      authorizer: { sub: 'user-1', ...(tokenHash !== undefined ? { tokenHash } : {}) },
+    });
+
+  it('returns the request’s token when it is the one the authorizer checked', () => {
+    expect(authorizedBearerToken(withHeader('Bearer token-1', sha256('token-1')))).toBe('token-1');
+  });
+
+  it('refuses a token other than the one the authorizer checked, with TOKEN_NOT_AUTHORIZED', () => {
+    const error = thrownBy(() => authorizedBearerToken(withHeader('Bearer token-2', sha256('token-1'))));
+
+    expect(error).toBeInstanceOf(TokenRejectedError);
+    expect((error as TokenRejectedError).code).toBe('TOKEN_NOT_AUTHORIZED');
+  });
+
+  it('refuses when the context carries no token hash at all', () => {
+    const event = proxyEvent({ headers: { Authorization: 'Bearer token-1' }, authorizer: { sub: 'user-1', tokenHash: 42 } });
+
+    expect((thrownBy(() => authorizedBearerToken(event)) as TokenRejectedError).code).toBe('TOKEN_NOT_AUTHORIZED');
+  });
+
+  it('refuses a request without a bearer token with TOKEN_MISSING', () => {
+    const event = proxyEvent({ headers: {}, authorizer: { sub: 'user-1', tokenHash: sha256('token-1') } });
+
+    expect((thrownBy(() => authorizedBearerToken(event)) as TokenRejectedError).code).toBe('TOKEN_MISSING');
   });
 });
