@@ -92,6 +92,7 @@ export async function stackUp(config, progress) {
       await startOffline(config);
       writeMarker(config);
       progress(`serverless offline: ready at ${config.apiUrl}`);
+      await warmUp(config, progress);
     } else {
       progress('the stack is already up');
     }
@@ -110,6 +111,7 @@ export async function stackUp(config, progress) {
     progress('serverless offline: bundling and starting the functions…');
     await startOffline(config);
     progress(`serverless offline: ready at ${config.apiUrl}`);
+    await warmUp(config, progress);
     writeMarker(config);
     return true;
   } catch (error) {
@@ -127,6 +129,23 @@ export async function checkPrerequisites(config) {
   if (!config.externalKeycloakUrl) await checkKeycloakPrerequisites(config);
   await checkSecretsEmulatorPrerequisites(config);
   await checkOfflinePrerequisites(config);
+}
+
+/**
+ * One request through the whole chain, so the first caller does not pay for loading every function
+ * and warming Keycloak up (on a loaded 2-core machine that once exceeded A's timeout). Not fatal: a
+ * chain that does not answer 200 is reported and left to the caller to diagnose.
+ * @param {ReturnType<typeof stackConfig>} config
+ * @param {(line: string) => void} progress
+ */
+async function warmUp(config, progress) {
+  try {
+    const response = await fetch(`${config.apiUrl}/run-service-b`, { signal: AbortSignal.timeout(60_000) });
+    await response.arrayBuffer();
+    progress(response.ok ? 'warm-up: A → B → C answered 200' : `warm-up: A → B → C answered ${response.status} (see .stack/offline.log, or run npm run doctor)`);
+  } catch (error) {
+    progress(`warm-up: A → B → C did not answer (${error instanceof Error ? error.message : error}); see .stack/offline.log`);
+  }
 }
 
 /**
