@@ -600,6 +600,15 @@ async function main() {
   writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${table}\n`);
   log(`measured in ${results.durationSeconds} s (${Math.round((Date.now() - benchStart) / 1000)} s with setup); full results: ${path.relative(process.cwd(), outFile)}`);
+  // Figures of a chain that does not answer 200 measure an error path, not auth: say so and fail.
+  const failing = Object.entries(results.strategies).flatMap(([strategy, figures]) =>
+    Object.entries(figures?.warm ?? {})
+      .filter(([, warm]) => Number(failures(warm)) > 0)
+      .map(([concurrency, warm]) => `${strategy} at concurrency ${concurrency}: ${failures(warm)} non-200`),
+  );
+  if (failing.length > 0) {
+    throw new StackError(`The figures are not valid: warm requests failed (${failing.join('; ')}); see .stack/offline-bench.log.`);
+  }
 }
 
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {

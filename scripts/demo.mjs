@@ -318,17 +318,27 @@ async function delegationFlow(credentials, password) {
   print('  Hop by hop inside [6], reproduced:');
   print();
 
-  const forB = await tokenFrom(
-    tokenExchange(endpoints, credentials['service-a'], user.token, 'service-b'),
-    "service-a's token exchange for service-b",
-    '[7]',
-  );
-  print(`  [7] service-a → Keycloak   token exchange as service-a: subject_token <token [5]>, audience service-b`);
-  printToken(forB, forB.claims.sub === user.claims.sub ? `${DEMO_USER}, as in [5]` : `not ${DEMO_USER}!`);
-  expectStep(forB.claims.sub === user.claims.sub, '[7] the exchanged token lost the user as its subject');
-  arrow('A', 'KC', 'token exchange as service-a: subject token [5], audience service-b');
-  arrow('KC', 'A', `token [7]: sub ${DEMO_USER}, azp ${forB.claims.azp}, aud ${forB.claims.aud.join(',')}`, true);
-  print();
+  /**
+   * One token exchange of the delegation flow, reproduced and printed: the user must stay the subject.
+   * @param {{ step: string, requester: 'service-a' | 'service-b', subjectStep: string, subject: { token: string }, audience: string }} hop
+   */
+  const userExchangeHop = async ({ step, requester, subjectStep, subject, audience }) => {
+    const exchanged = await tokenFrom(
+      tokenExchange(endpoints, credentials[requester], subject.token, audience),
+      `${requester}'s token exchange for ${audience}`,
+      step,
+    );
+    const participant = requester === 'service-a' ? 'A' : 'B';
+    print(`  ${step} ${requester} → Keycloak   token exchange as ${requester}: subject_token <token ${subjectStep}>, audience ${audience}`);
+    printToken(exchanged, exchanged.claims.sub === user.claims.sub ? `${DEMO_USER}, as in [5]` : `not ${DEMO_USER}!`);
+    expectStep(exchanged.claims.sub === user.claims.sub, `${step} the exchanged token lost the user as its subject`);
+    arrow(participant, 'KC', `token exchange as ${requester}: subject token ${subjectStep}, audience ${audience}`);
+    arrow('KC', participant, `token ${step}: sub ${DEMO_USER}, azp ${exchanged.claims.azp}, aud ${exchanged.claims.aud.join(',')}`, true);
+    print();
+    return exchanged;
+  };
+
+  const forB = await userExchangeHop({ step: '[7]', requester: 'service-a', subjectStep: '[5]', subject: user, audience: 'service-b' });
 
   const atB = await protectedCall({
     step: '[8]', from: 'service-a', to: 'service-b', method: 'POST', route: '/api/process',
@@ -337,17 +347,7 @@ async function delegationFlow(credentials, password) {
   print(`      B saw the caller  ${callerText(atB.json?.caller)}`);
   print();
 
-  const forC = await tokenFrom(
-    tokenExchange(endpoints, credentials['service-b'], forB.token, 'service-c'),
-    "service-b's token exchange for service-c",
-    '[9]',
-  );
-  print(`  [9] service-b → Keycloak   token exchange as service-b: subject_token <token [7]>, audience service-c`);
-  printToken(forC, forC.claims.sub === user.claims.sub ? `${DEMO_USER}, as in [5]` : `not ${DEMO_USER}!`);
-  expectStep(forC.claims.sub === user.claims.sub, '[9] the exchanged token lost the user as its subject');
-  arrow('B', 'KC', 'token exchange as service-b: subject token [7], audience service-c');
-  arrow('KC', 'B', `token [9]: sub ${DEMO_USER}, azp ${forC.claims.azp}, aud ${forC.claims.aud.join(',')}`, true);
-  print();
+  const forC = await userExchangeHop({ step: '[9]', requester: 'service-b', subjectStep: '[7]', subject: forB, audience: 'service-c' });
 
   const atC = await protectedCall({
     step: '[10]', from: 'service-b', to: 'service-c', method: 'POST', route: '/api/compute',
