@@ -17,6 +17,7 @@ import { basicHeader, fakeCredentials } from '../helpers/fake-credentials';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../helpers/fake-fetch';
 import { deferred } from '../helpers/deferred';
 import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM } from '../helpers/keycloak';
+import { rejectionOf } from '../helpers/errors';
 
 const CACHE_TTL_SECONDS = 60;
 
@@ -62,15 +63,6 @@ function setup(
     now: clock.now,
   });
   return { clock, fake, authority, introspections: () => fake.callsTo(INTROSPECTION_ENDPOINT).length };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<TokenRejectedError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (error instanceof TokenRejectedError) return error;
-  throw new Error(`expected TokenRejectedError, got ${String(error)}`);
 }
 
 describe('createTokenAuthority', () => {

@@ -5,17 +5,9 @@ import { authorizedBearerToken, principalFromContext } from '../../../shared/req
 import type { RouteRule } from '../../../shared/routes';
 import { FIXED_NOW_SECONDS, frozenClock } from '../helpers/clock';
 import { authorizerContext, proxyEvent } from '../helpers/events';
+import { thrownBy } from '../helpers/errors';
 
 const ROUTE: RouteRule = { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'] };
-
-function thrownBy(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('nothing was thrown');
-}
 
 describe('principalFromContext', () => {
   it('returns the principal of an unexpired context that grants every permission of the route', () => {

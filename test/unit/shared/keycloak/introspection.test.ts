@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClientAuthenticationError, KeycloakProtocolError } from '../../../../shared/errors';
 import { parseIntrospection } from '../../../../shared/keycloak/introspection';
-
-function thrownBy(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('nothing was thrown');
-}
+import { thrownBy } from '../../helpers/errors';
 
 describe('parseIntrospection', () => {
   it('returns an active answer with all its fields', () => {

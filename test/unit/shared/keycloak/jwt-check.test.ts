@@ -6,6 +6,7 @@ import { FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
 import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { TEST_KID, signJwt, testJwks, unsignedJwt } from '../../helpers/jwt';
 import { ISSUER } from '../../helpers/keycloak';
+import { rejectionOf } from '../../helpers/errors';
 
 const JWKS_URI = `${ISSUER}/protocol/openid-connect/certs`;
 
@@ -44,15 +45,6 @@ function setup(respond: Responder = () => jsonResponse(jwks), options: Partial<J
     ...options,
   });
   return { fake, check, jwksFetches: () => jwksFetches };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<TokenRejectedError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (error instanceof TokenRejectedError) return error;
-  throw new Error(`expected TokenRejectedError, got ${String(error)}`);
 }
 
 describe('createJwtCheck', () => {

@@ -5,15 +5,7 @@ import {
   TokenExchangeDeniedError,
 } from '../../../../shared/errors';
 import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, parseTokenResponse } from '../../../../shared/keycloak/token-endpoint';
-
-function thrownBy(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('nothing was thrown');
-}
+import { thrownBy } from '../../helpers/errors';
 
 describe('RFC 8693 identifiers', () => {
   it('uses the registered grant type and token type URNs', () => {
