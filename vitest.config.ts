@@ -1,9 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+/** The library by its package name, as the demo and the tests import it: its sources, not `dist/`. */
+const libraryAlias = {
+  'keycloak-lambda-s2s/lambda': fileURLToPath(new URL('./shared/lambda/index.ts', import.meta.url)),
+  'keycloak-lambda-s2s': fileURLToPath(new URL('./shared/index.ts', import.meta.url)),
+};
+
 export default defineConfig({
+  resolve: { alias: libraryAlias },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -12,6 +21,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -21,6 +31,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'deploy',
           include: ['test/deploy/**/*.test.ts'],

@@ -180,3 +180,18 @@ export class DownstreamRejectedError extends AuthError {
 export function errorCode(error: unknown): ErrorCode | 'INTERNAL' {
   return error instanceof AuthError ? error.code : 'INTERNAL';
 }
+
+/**
+ * An error as an object safe to log: name, code and message of it and of its cause, and nothing
+ * else — no stack, no request, no value the error may hold. Messages of this kit's errors never
+ * carry tokens or secrets; a foreign error's message is kept because it says what failed.
+ */
+export function logSafeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return {
+    name: error.name,
+    code: errorCode(error),
+    message: error.message,
+    ...(error.cause instanceof Error ? { cause: { name: error.cause.name, message: error.cause.message } } : {}),
+  };
+}

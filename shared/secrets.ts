@@ -107,7 +107,8 @@ export function parseClientSecret(secretId: string, expectedClientId: string, ra
     throw new SecretInvalidError(secretId, 'client_secret is missing or not a non-empty string');
   }
   if (client_id !== undefined && client_id !== expectedClientId) {
-    throw new SecretInvalidError(secretId, `client_id is "${String(client_id)}" but this service is "${expectedClientId}"`);
+    // Never echo the value: an operator who swapped the two fields would put the secret here.
+    throw new SecretInvalidError(secretId, `client_id does not match this service's client "${expectedClientId}"`);
   }
   return client_secret;
 }

@@ -6,18 +6,24 @@ import {
   parseTokenResponse,
   type TokenResponse,
 } from './token-endpoint';
+import { assertIntegerInRange, assertNonEmptyString, checkedBaseUrl } from '../options';
 import { postForm, type FetchLike } from './transport';
 
 /** Options of {@link createKeycloakClient}. */
 export interface KeycloakClientOptions {
-  /** Keycloak's base URL, e.g. `http://127.0.0.1:8080` (one pinned host: `iss` follows it). */
+  /**
+   * Keycloak's base URL, e.g. `https://sso.example.com` (one pinned host: `iss` follows it). Must be
+   * `https:`; plain `http:` is accepted for loopback hosts (a local run) or with `allowInsecureHttp`.
+   */
   baseUrl: string;
   /** Where the calls go when that differs from `baseUrl` (an internal address); the issuer stays `baseUrl`'s. */
   backchannelUrl?: string;
   /** Realm name, e.g. `microservices`. */
   realm: string;
-  /** Timeout of every call, in milliseconds. */
+  /** Timeout of every call, in milliseconds (default 3000, at most 30000). */
   timeoutMs?: number;
+  /** Accept `http:` URLs to hosts other than loopback (a network you vouch for). Default false. */
+  allowInsecureHttp?: boolean;
   fetch?: FetchLike;
   /** Called after each round-trip with its kind; used for metrics and for counting calls in tests. */
   onRoundTrip?: (kind: KeycloakCallKind) => void;
@@ -52,10 +58,15 @@ export function createKeycloakClient({
   timeoutMs = 3000,
   fetch = globalThis.fetch,
   onRoundTrip = () => {},
+  allowInsecureHttp = false,
 }: KeycloakClientOptions): KeycloakClient {
+  const base = checkedBaseUrl('baseUrl', baseUrl, { allowInsecureHttp });
+  const backchannel = backchannelUrl === undefined ? base : checkedBaseUrl('backchannelUrl', backchannelUrl, { allowInsecureHttp });
+  assertNonEmptyString('realm', realm);
+  assertIntegerInRange('timeoutMs', timeoutMs, 1, 30_000);
   const realmPath = `/realms/${encodeURIComponent(realm)}`;
-  const issuer = `${baseUrl.replace(/\/+$/, '')}${realmPath}`;
-  const endpointBase = `${(backchannelUrl ?? baseUrl).replace(/\/+$/, '')}${realmPath}/protocol/openid-connect`;
+  const issuer = `${base}${realmPath}`;
+  const endpointBase = `${backchannel}${realmPath}/protocol/openid-connect`;
   const tokenEndpoint = `${endpointBase}/token`;
   const introspectionEndpoint = `${tokenEndpoint}/introspect`;
 

@@ -12,6 +12,7 @@ export interface IntrospectionResult {
   aud?: string | string[];
   azp?: string;
   client_id?: string;
+  sid?: string;
   scope?: string;
   exp?: number;
   nbf?: number;

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import { KeycloakUnavailableError, TokenRejectedError } from '../errors';
 import type { Clock } from '../time';
-import type { Principal } from './access-check';
+import { principalFromClaims, type Principal } from '../principal';
 import type { FetchLike } from './transport';
 
 /** Asymmetric algorithms Keycloak signs access tokens with; `none` and HMAC are never accepted. */
@@ -54,7 +54,8 @@ export function createJwtCheck({
     timeoutDuration: timeoutMs,
     [customFetch]: (url, init) => {
       onJwksFetch();
-      return fetch(url, init);
+      // Never follow a redirect to another key set.
+      return fetch(url, { ...init, redirect: 'manual' });
     },
   });
 
@@ -84,19 +85,7 @@ export function createJwtCheck({
     if (typeof payload.typ !== 'string' || payload.typ.toLowerCase() !== 'bearer') {
       throw new TokenRejectedError('TOKEN_WRONG_TYPE', 'Token is not a Bearer access token');
     }
-    const clientId = typeof payload.azp === 'string' ? payload.azp : undefined;
-    if (!clientId || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
-      throw new TokenRejectedError('TOKEN_MALFORMED', 'Token has no subject, client or expiry');
-    }
-    const access = payload.resource_access as Record<string, { roles?: unknown }> | undefined;
-    const roles = access?.[audience]?.roles;
-    return {
-      sub: payload.sub,
-      clientId,
-      scope: typeof payload.scope === 'string' ? payload.scope : '',
-      exp: payload.exp,
-      permissions: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
-    };
+    return principalFromClaims(payload, audience);
   };
 }
 

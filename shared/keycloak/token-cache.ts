@@ -3,7 +3,7 @@ import { ExpiringCache } from '../cache';
 import { KeycloakProtocolError, TokenExchangeResultError } from '../errors';
 import { sha256 } from '../hash';
 import type { Clock } from '../time';
-import { audiences } from './access-check';
+import { audiences } from '../principal';
 import type { ServiceIdentity } from './service-identity';
 
 /** Options shared by the outbound token caches. */

@@ -27,13 +27,19 @@ export async function postForm(
   auth.apply(headers, body);
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    // Never follow a redirect: it would re-send the client's credentials and the token being
+    // introspected or exchanged to wherever Keycloak (or whoever answers for it) points.
+    response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
     throw new KeycloakUnavailableError(
       timedOut ? `Keycloak did not answer within ${timeoutMs} ms` : 'Keycloak could not be reached',
       { cause: error },
     );
+  }
+  if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
+    await response.body?.cancel();
+    throw new KeycloakProtocolError(`Keycloak answered a redirect (HTTP ${response.status}); redirects are never followed`);
   }
   if (response.status >= 500) {
     await response.body?.cancel();

@@ -1,11 +1,12 @@
-import { TokenRejectedError } from '../../../shared/errors';
+import { TokenRejectedError } from 'keycloak-lambda-s2s';
 
-/** The error `act` throws; fails the test when it throws nothing. */
-export function thrownBy(act: () => unknown): unknown {
+/** The error `act` throws; fails the test when it throws nothing or something that is not an Error. */
+export function thrownBy(act: () => unknown): Error {
   try {
     act();
   } catch (error) {
-    return error;
+    if (error instanceof Error) return error;
+    throw new Error(`expected an Error, got ${String(error)}`);
   }
   throw new Error('nothing was thrown');
 }

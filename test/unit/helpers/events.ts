@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { sha256 } from '../../../shared/hash';
+import { sha256 } from 'keycloak-lambda-s2s';
 
 /** A method ARN as API Gateway sends it to a TOKEN authorizer. */
 export const API_STAGE_PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev';

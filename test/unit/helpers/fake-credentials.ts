@@ -1,5 +1,4 @@
-import { clientSecretBasic, type ClientAuth } from '../../../shared/keycloak/client-auth';
-import type { ClientCredentialsSource } from '../../../shared/secrets';
+import { clientSecretBasic, type ClientAuth, type ClientCredentialsSource } from 'keycloak-lambda-s2s';
 
 /** A {@link ClientCredentialsSource} over an in-memory "secret store" the test can rotate. */
 export interface FakeCredentials extends ClientCredentialsSource {

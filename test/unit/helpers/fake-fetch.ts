@@ -1,4 +1,4 @@
-import type { FetchLike } from '../../../shared/keycloak/transport';
+import { type FetchLike } from 'keycloak-lambda-s2s';
 
 /** One request the code under test sent. */
 export interface FetchCall {

@@ -1,5 +1,5 @@
 /** Where the fake Keycloak of the unit tests "lives"; no request ever leaves the process. */
-export const KEYCLOAK_URL = 'http://keycloak.test:8080';
+export const KEYCLOAK_URL = 'https://keycloak.test:8443';
 export const REALM = 'microservices';
 export const ISSUER = `${KEYCLOAK_URL}/realms/${REALM}`;
 export const TOKEN_ENDPOINT = `${ISSUER}/protocol/openid-connect/token`;

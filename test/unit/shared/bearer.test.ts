@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TOKEN_LENGTH, parseBearer } from '../../../shared/bearer';
-import { TokenRejectedError } from '../../../shared/errors';
+import { MAX_TOKEN_LENGTH, parseBearer, TokenRejectedError } from 'keycloak-lambda-s2s';
 
 function rejectionOf(header: string | undefined): TokenRejectedError {
   try {

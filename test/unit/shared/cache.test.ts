@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExpiringCache } from '../../../shared/cache';
+import { ExpiringCache } from 'keycloak-lambda-s2s';
 import { frozenClock } from '../helpers/clock';
 import { deferred } from '../helpers/deferred';
 

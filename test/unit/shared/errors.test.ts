@@ -1,22 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AuthError,
-  BadRequestError,
-  ClientAuthenticationError,
-  ConfigError,
-  DownstreamRejectedError,
-  DownstreamUnavailableError,
-  KeycloakProtocolError,
-  KeycloakUnavailableError,
-  PermissionDeniedError,
-  SecretInvalidError,
-  SecretNotFoundError,
-  SecretsUnavailableError,
-  TokenExchangeDeniedError,
-  TokenExchangeResultError,
-  TokenRejectedError,
-  errorCode,
-} from '../../../shared/errors';
+import { AuthError, BadRequestError, ClientAuthenticationError, ConfigError, DownstreamRejectedError, DownstreamUnavailableError, KeycloakProtocolError, KeycloakUnavailableError, PermissionDeniedError, SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, TokenRejectedError, errorCode } from 'keycloak-lambda-s2s';
 
 describe('errors', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sha256 } from '../../../shared/hash';
+import { sha256 } from 'keycloak-lambda-s2s';
 
 describe('sha256', () => {
   it('returns the hex SHA-256 of the input (FIPS 180-2 test vector "abc")', () => {

@@ -1,33 +1,51 @@
 import { describe, expect, it } from 'vitest';
-import { routeTable, routesAllowed, type RouteRule } from '../../../shared/routes';
+import { ConfigError, defineRouteTable, defineServiceRoutes, routeOf, routesAllowed, type RouteRule, type ServiceRoutes } from 'keycloak-lambda-s2s';
+import { thrownBy } from '../helpers/errors';
 
-const ROUTES: RouteRule[] = [
-  { method: 'GET', path: '/orders', permissions: ['orders.read'] },
-  { method: 'POST', path: '/orders', permissions: ['orders.read', 'orders.write'] },
-  { method: 'GET', path: '/health', permissions: [] },
-];
+const ROUTES = {
+  list: { method: 'GET', path: '/orders', permissions: ['orders.read'] },
+  create: { method: 'POST', path: '/orders', permissions: ['orders.read', 'orders.write'] },
+  show: { method: 'GET', path: '/orders/{id}', permissions: ['orders.read'] },
+} as const satisfies ServiceRoutes;
 
-describe('routeTable', () => {
-  it.each([
-    ['service-a', { method: 'GET', path: '/run-service-b/as-user', permissions: ['orders.read'] }],
-    ['service-b', { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'] }],
-    ['service-c', { method: 'POST', path: '/api/compute', permissions: ['analytics.run'] }],
-  ] as const)('declares the protected route of %s with the permissions it needs', (service, route) => {
+describe('defineRouteTable', () => {
+  it('returns the table it was given, frozen, so no code can widen a route at run time', () => {
     // Act
-    const routes = routeTable[service];
+    const table = defineRouteTable({ orders: ROUTES });
 
     // Assess
-    expect(routes).toContainEqual(route);
+    expect(table.orders.list.path).toBe('/orders');
+    expect(Object.isFrozen(table)).toBe(true);
+    expect(Object.isFrozen(table.orders.create.permissions)).toBe(true);
   });
 
-  it('requires at least one permission on every route, so no route is open to any valid token', () => {
+  it.each([
+    ['an empty table', {}, 'routes must name at least one service'],
+    ['a service without routes', { orders: {} }, 'routes["orders"] must have at least one route'],
+    ['a route without permissions', { orders: { list: { method: 'GET', path: '/orders', permissions: [] } } }, 'routes["orders"].list.permissions must list at least one permission'],
+    ['a permission with a space', { orders: { list: { method: 'GET', path: '/orders', permissions: ['a b'] } } }, 'routes["orders"].list.permissions must be non-empty strings without spaces'],
+    ['an unknown method', { orders: { list: { method: 'TRACE', path: '/orders', permissions: ['x'] } } }, 'routes["orders"].list.method must be one of GET, POST, PUT, PATCH, DELETE'],
+    ['a path without a leading slash', { orders: { list: { method: 'GET', path: 'orders', permissions: ['x'] } } }, 'routes["orders"].list.path must be an API Gateway resource path starting with /'],
+    [
+      'two routes on one method and path',
+      { orders: { a: { method: 'GET', path: '/o', permissions: ['x'] }, b: { method: 'GET', path: '/o', permissions: ['y'] } } },
+      'routes["orders"].b repeats GET /o',
+    ],
+  ])('refuses %s with one sentence naming the field', (_, table, message) => {
     // Act
-    const open = Object.values(routeTable)
-      .flat()
-      .filter((route: RouteRule) => route.permissions.length === 0);
+    const error = thrownBy(() => defineRouteTable(table as never));
 
     // Assess
-    expect(open).toEqual([]);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(message);
+  });
+
+  it('checks one service alone with defineServiceRoutes', () => {
+    // Act
+    const error = thrownBy(() => defineServiceRoutes({ list: { method: 'GET', path: '/x', permissions: [] } }));
+
+    // Assess
+    expect(error.message).toBe('routes.list.permissions must list at least one permission');
   });
 });
 
@@ -37,7 +55,7 @@ describe('routesAllowed', () => {
     const allowed = routesAllowed(ROUTES, ['orders.read']);
 
     // Assess
-    expect(allowed.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /orders', 'GET /health']);
+    expect(allowed.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /orders', 'GET /orders/{id}']);
   });
 
   it('returns every route when every permission is granted', () => {
@@ -45,22 +63,43 @@ describe('routesAllowed', () => {
     const allowed = routesAllowed(ROUTES, ['orders.write', 'orders.read']);
 
     // Assess
-    expect(allowed).toEqual(ROUTES);
+    expect(allowed).toEqual(Object.values(ROUTES));
   });
 
-  it('returns only routes that need no permission when none is granted', () => {
+  it('returns nothing when no permission is granted', () => {
     // Act
     const allowed = routesAllowed(ROUTES, []);
 
     // Assess
-    expect(allowed).toEqual([{ method: 'GET', path: '/health', permissions: [] }]);
+    expect(allowed).toEqual([]);
   });
 
-  it("allows nothing of service-b to a token with service-c's permission", () => {
+  it('accepts a list of routes too', () => {
+    // Prepare
+    const list: RouteRule[] = [ROUTES.list, ROUTES.create];
+
     // Act
-    const allowed = routesAllowed(routeTable['service-b'], ['analytics.run']);
+    const allowed = routesAllowed(list, ['orders.read']);
 
     // Assess
-    expect(allowed).toEqual([]);
+    expect(allowed).toEqual([ROUTES.list]);
+  });
+});
+
+describe('routeOf', () => {
+  it('finds the route of a request by method (any case) and resource path', () => {
+    // Act
+    const route = routeOf(ROUTES, 'post', '/orders');
+
+    // Assess
+    expect(route).toBe(ROUTES.create);
+  });
+
+  it('finds nothing for a method or path the service does not serve', () => {
+    // Act
+    const routes = [routeOf(ROUTES, 'DELETE', '/orders'), routeOf(ROUTES, 'GET', '/other'), routeOf(ROUTES, undefined, undefined)];
+
+    // Assess
+    expect(routes).toEqual([undefined, undefined, undefined]);
   });
 });

@@ -6,8 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SecretInvalidError, SecretNotFoundError, SecretsUnavailableError } from '../../../shared/errors';
-import { createClientCredentialsSource, createSecretsManagerClient, parseClientSecret } from '../../../shared/secrets';
+import { SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, createClientCredentialsSource, createSecretsManagerClient, parseClientSecret } from 'keycloak-lambda-s2s';
 import { basicHeader } from '../helpers/fake-credentials';
 
 const SECRET_ID = 'dev/keycloak/service-b';
@@ -201,7 +200,8 @@ describe('createClientCredentialsSource', () => {
       ['client_secret is missing', secretString({ client_id: 'service-b' }), 'client_secret is missing or not a non-empty string'],
       ['client_secret is empty', secretString({ client_secret: '' }), 'client_secret is missing or not a non-empty string'],
       ['client_secret is not a string', secretString({ client_secret: 12345 }), 'client_secret is missing or not a non-empty string'],
-      ['client_id names another client', secretString({ client_id: 'service-c', client_secret: 'x' }), 'client_id is "service-c" but this service is "service-b"'],
+      ['client_id names another client', secretString({ client_id: 'service-c', client_secret: 'x' }), `client_id does not match this service's client "service-b"`],
+      ['the two fields are swapped', secretString({ client_id: 'S3CR3T-VALUE', client_secret: 'service-b' }), `client_id does not match this service's client "service-b"`],
       ['the secret is binary', { SecretBinary: new Uint8Array([1, 2, 3]) }, 'expected a SecretString'],
     ])('turns a secret where %s into SecretInvalidError with the reason', async (_case, output, reason) => {
       // Prepare

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochSeconds } from '../../../shared/time';
+import { epochSeconds } from 'keycloak-lambda-s2s';
 
 describe('epochSeconds', () => {
   it('converts the clock milliseconds to whole seconds, rounding down', () => {

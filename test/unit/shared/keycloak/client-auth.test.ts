@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientSecretBasic } from '../../../../shared/keycloak/client-auth';
+import { clientSecretBasic } from 'keycloak-lambda-s2s';
 
 function applied(clientId: string, secret: string): { headers: Headers; body: URLSearchParams } {
   const headers = new Headers();

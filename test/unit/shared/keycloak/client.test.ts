@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeycloakUnavailableError, TokenExchangeDeniedError } from '../../../../shared/errors';
-import { clientSecretBasic } from '../../../../shared/keycloak/client-auth';
-import { createKeycloakClient, type KeycloakCallKind } from '../../../../shared/keycloak/client';
+import { KeycloakUnavailableError, TokenExchangeDeniedError, clientSecretBasic, createKeycloakClient, type KeycloakCallKind } from 'keycloak-lambda-s2s';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { basicHeader } from '../../helpers/fake-credentials';
 import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM, TOKEN_ENDPOINT, tokenAnswer } from '../../helpers/keycloak';
@@ -47,7 +45,7 @@ describe('createKeycloakClient', () => {
       );
       const keycloak = createKeycloakClient({
         baseUrl: 'https://sso.example.com',
-        backchannelUrl: 'http://keycloak.internal:8080/',
+        backchannelUrl: 'https://keycloak.internal:8443/',
         realm: REALM,
         fetch: fake.fetch,
       });
@@ -59,11 +57,11 @@ describe('createKeycloakClient', () => {
 
       // Assess
       expect(keycloak.issuer).toBe(`https://sso.example.com/realms/${REALM}`);
-      expect(keycloak.jwksUri).toBe(`http://keycloak.internal:8080/realms/${REALM}/protocol/openid-connect/certs`);
+      expect(keycloak.jwksUri).toBe(`https://keycloak.internal:8443/realms/${REALM}/protocol/openid-connect/certs`);
       expect(fake.calls.map((call) => call.url)).toEqual([
-        `http://keycloak.internal:8080/realms/${REALM}/protocol/openid-connect/token`,
-        `http://keycloak.internal:8080/realms/${REALM}/protocol/openid-connect/token/introspect`,
-        `http://keycloak.internal:8080/realms/${REALM}/protocol/openid-connect/token`,
+        `https://keycloak.internal:8443/realms/${REALM}/protocol/openid-connect/token`,
+        `https://keycloak.internal:8443/realms/${REALM}/protocol/openid-connect/token/introspect`,
+        `https://keycloak.internal:8443/realms/${REALM}/protocol/openid-connect/token`,
       ]);
     });
   });

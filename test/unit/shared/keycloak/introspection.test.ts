@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClientAuthenticationError, KeycloakProtocolError } from '../../../../shared/errors';
-import { parseIntrospection } from '../../../../shared/keycloak/introspection';
+import { ClientAuthenticationError, KeycloakProtocolError, parseIntrospection } from 'keycloak-lambda-s2s';
 import { thrownBy } from '../../helpers/errors';
 
 describe('parseIntrospection', () => {

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClientAuthenticationError, KeycloakUnavailableError, TokenExchangeDeniedError } from '../../../../shared/errors';
-import { createKeycloakClient } from '../../../../shared/keycloak/client';
-import { createServiceIdentity } from '../../../../shared/keycloak/service-identity';
+import { ClientAuthenticationError, KeycloakUnavailableError, TokenExchangeDeniedError, createKeycloakClient, createServiceIdentity } from 'keycloak-lambda-s2s';
 import { basicHeader, fakeCredentials } from '../../helpers/fake-credentials';
 import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { KEYCLOAK_URL, REALM, tokenAnswer } from '../../helpers/keycloak';

@@ -1,13 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  KeycloakProtocolError,
-  KeycloakUnavailableError,
-  TokenExchangeDeniedError,
-  TokenExchangeResultError,
-} from '../../../../shared/errors';
-import { createKeycloakClient } from '../../../../shared/keycloak/client';
-import { createServiceIdentity } from '../../../../shared/keycloak/service-identity';
-import { createClientCredentialsTokens, createExchangedTokens } from '../../../../shared/keycloak/token-cache';
+import { KeycloakProtocolError, KeycloakUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, createKeycloakClient, createServiceIdentity, createClientCredentialsTokens, createExchangedTokens } from 'keycloak-lambda-s2s';
 import { FIXED_NOW_SECONDS, frozenClock, type FrozenClock } from '../../helpers/clock';
 import { fakeCredentials } from '../../helpers/fake-credentials';
 import { createFakeFetch, formOf, jsonResponse, type FetchCall } from '../../helpers/fake-fetch';

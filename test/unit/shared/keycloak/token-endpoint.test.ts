@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ClientAuthenticationError,
-  KeycloakProtocolError,
-  TokenExchangeDeniedError,
-} from '../../../../shared/errors';
-import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, parseTokenResponse } from '../../../../shared/keycloak/token-endpoint';
+import { ClientAuthenticationError, KeycloakProtocolError, TokenExchangeDeniedError, ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, parseTokenResponse } from 'keycloak-lambda-s2s';
 import { thrownBy } from '../../helpers/errors';
 
 describe('RFC 8693 identifiers', () => {

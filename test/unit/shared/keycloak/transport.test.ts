@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeycloakProtocolError, KeycloakUnavailableError } from '../../../../shared/errors';
-import { clientSecretBasic } from '../../../../shared/keycloak/client-auth';
-import { postForm } from '../../../../shared/keycloak/transport';
+import { KeycloakProtocolError, KeycloakUnavailableError, clientSecretBasic, postForm } from 'keycloak-lambda-s2s';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { TOKEN_ENDPOINT } from '../../helpers/keycloak';
 

@@ -1,0 +1,17 @@
+/** Bench only: service B without auth (no authorizer ran; calls C with the placeholder). */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { routeOf } from 'keycloak-lambda-s2s';
+import { createLogger } from 'keycloak-lambda-s2s/lambda';
+import { routes } from '../../functions/routes';
+import { createServiceBDependencies, createServiceBHandler } from '../../functions/service-b/service-b';
+import { assertBenchOnly } from '../guard';
+import { placeholderExchanges, withPlaceholderContext } from './no-auth';
+
+assertBenchOnly(process.env);
+const dependencies = { ...createServiceBDependencies(process.env), exchangedTokens: placeholderExchanges };
+const serve = createServiceBHandler(() => dependencies, createLogger('service-b'));
+
+const serviceB = routes['service-b'];
+
+export const handler = (event: APIGatewayProxyEvent) =>
+  serve(withPlaceholderContext(event, routeOf(serviceB, event.httpMethod, event.resource) ?? serviceB.process));

@@ -1,0 +1,82 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import {
+  createClientCredentialsTokens,
+  createExchangedTokens,
+  type Clock,
+  type ClientCredentialsTokens,
+  type ExchangedTokens,
+} from 'keycloak-lambda-s2s';
+import {
+  authorizedBearerToken,
+  createLogger,
+  createServiceCaller,
+  createServiceRuntime,
+  handleRequest,
+  json,
+  postWithFreshTokenOn401,
+  principalFromContext,
+  readCallerSettings,
+  type Env,
+  type Logger,
+  type RuntimeOverrides,
+  type ServiceCaller,
+  type TokenSource,
+} from 'keycloak-lambda-s2s/lambda';
+import { routes } from '../routes';
+
+const SERVICE_B = 'service-b';
+
+/** The order A asks B to process (the original design's example). */
+export const DEMO_ORDER = { order_id: 9876, amount: 100 } as const;
+
+/** What A's handlers need; built once per container. */
+export interface ServiceADependencies {
+  /** A's own token (client credentials), cached until shortly before it expires. */
+  ownTokens: Pick<ClientCredentialsTokens, 'get' | 'invalidate'>;
+  /** Users' tokens exchanged for B. */
+  exchangedTokens: Pick<ExchangedTokens, 'source'>;
+  serviceB: ServiceCaller;
+  now: Clock;
+}
+
+/** Builds A's dependencies from the environment (`SERVICE_B_URL` is B's base URL). */
+export function createServiceADependencies(env: Env, overrides: RuntimeOverrides & { now?: Clock } = {}): ServiceADependencies {
+  const settings = readCallerSettings(env, { [SERVICE_B]: 'SERVICE_B_URL' });
+  const { identity } = createServiceRuntime(settings, overrides);
+  const now = overrides.now ?? Date.now;
+  const skewSeconds = settings.tokenExpirySkewSeconds;
+  return {
+    now,
+    ownTokens: createClientCredentialsTokens({ identity, skewSeconds, now }),
+    exchangedTokens: createExchangedTokens({ identity, skewSeconds, maxEntries: settings.tokenCacheMaxEntries, now }),
+    serviceB: createServiceCaller({
+      service: SERVICE_B,
+      baseUrl: settings.downstreamUrls[SERVICE_B],
+      timeoutMs: settings.downstreamTimeoutMs,
+      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    }),
+  };
+}
+
+function callB(serviceB: ServiceCaller, token: TokenSource, correlationId: string): Promise<unknown> {
+  return postWithFreshTokenOn401(serviceB, SERVICE_B, { path: routes[SERVICE_B].process.path, body: DEMO_ORDER, correlationId }, token);
+}
+
+/**
+ * Service A. `GET /run-service-b`: calls B with A's own identity (client credentials).
+ * `GET /run-service-b/as-user` (behind authorizer-a): exchanges the user's token for one meant for B,
+ * so the user stays the subject while the audience narrows hop by hop.
+ */
+export function createServiceAHandler(dependencies: () => ServiceADependencies, logger: Logger = createLogger('service-a')) {
+  const { runAsUser } = routes['service-a'];
+  return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+    handleRequest(event, { logger }, async ({ correlationId }) => {
+      const { ownTokens, exchangedTokens, serviceB, now } = dependencies();
+      if (event.resource === runAsUser.path) {
+        principalFromContext(event, runAsUser, now);
+        const userToken = authorizedBearerToken(event);
+        return json(200, await callB(serviceB, exchangedTokens.source(userToken, SERVICE_B), correlationId));
+      }
+      return json(200, await callB(serviceB, ownTokens, correlationId));
+    });
+}

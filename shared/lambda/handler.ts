@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { errorCode, logSafeError } from '../errors';
+import { errorResponse, header } from './http';
+import type { Logger } from './logger';
+import type { Clock } from '../time';
+
+/** Per-request facts a service handler receives from {@link handleRequest}. */
+export interface RequestScope {
+  /** Correlation id carried A → B → C in `x-correlation-id`. */
+  correlationId: string;
+}
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The correlation id of a request: the caller's `x-correlation-id` when it is well-formed (so a
+ * chain keeps one id), else a new UUID (a malformed one could forge log lines).
+ */
+export function correlationIdOf(event: Pick<APIGatewayProxyEvent, 'headers'>): string {
+  const given = header(event, 'x-correlation-id');
+  return given && CORRELATION_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Runs a service handler's work: sets up the correlation id, maps any failure to a response in one
+ * place, and logs one line per request with route, outcome and latency.
+ */
+export async function handleRequest(
+  event: APIGatewayProxyEvent,
+  { logger, now = Date.now }: { logger: Logger; now?: Clock },
+  work: (scope: RequestScope) => Promise<APIGatewayProxyResult>,
+): Promise<APIGatewayProxyResult> {
+  const started = now();
+  const correlationId = correlationIdOf(event);
+  logger.resetKeys();
+  logger.appendKeys({ correlation_id: correlationId });
+  const responseHeaders = { 'x-correlation-id': correlationId };
+  let result: APIGatewayProxyResult;
+  let code: string | undefined;
+  try {
+    result = await work({ correlationId });
+    result.headers = { ...result.headers, ...responseHeaders };
+  } catch (error) {
+    code = errorCode(error);
+    result = errorResponse(error, responseHeaders);
+    if (result.statusCode >= 500) logger.error('request failed', { code, error: logSafeError(error) });
+  }
+  logger.info('request', {
+    route: `${event.httpMethod} ${event.resource ?? event.path}`,
+    status: result.statusCode,
+    outcome: result.statusCode < 400 ? 'success' : 'failure',
+    ...(code ? { code } : {}),
+    latency_ms: now() - started,
+  });
+  return result;
+}

@@ -1,0 +1,366 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { sha256, createTokenAuthority, createKeycloakClient, type KeycloakCallKind, createServiceIdentity, defineRouteTable } from 'keycloak-lambda-s2s';
+import { createAuthorizer, createAuthorizerHandler, type AuthorizerDependencies, type Env } from 'keycloak-lambda-s2s/lambda';
+import { describe, expect, it } from 'vitest';
+import { FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
+import { API_STAGE_PREFIX, METHOD_ARN, tokenAuthorizerEvent } from '../../helpers/events';
+import { basicHeader, fakeCredentials } from '../../helpers/fake-credentials';
+import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
+import { createFakeLogger } from '../../helpers/fake-logger';
+import { signJwt, testJwks } from '../../helpers/jwt';
+import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM } from '../../helpers/keycloak';
+
+const ENV: Env = {
+  SERVICE_NAME: 'service-b',
+  CLIENT_SECRET_ID: 'dev/keycloak/service-b',
+  KEYCLOAK_URL,
+  KEYCLOAK_REALM: REALM,
+  AUTH_MODE: 'introspection',
+};
+
+const B_PERMISSIONS = ['orders.approve', 'inventory.adjust'];
+
+/** A route table of the library's user: two services, the one under test with two routes. */
+const ROUTES = defineRouteTable({
+  'service-b': {
+    process: { method: 'POST', path: '/api/process', permissions: B_PERMISSIONS },
+    adjust: { method: 'POST', path: '/api/inventory/adjust', permissions: ['inventory.adjust'] },
+  },
+  'service-c': { compute: { method: 'POST', path: '/api/compute', permissions: ['analytics.run'] } },
+});
+
+function activeAnswer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    active: true,
+    iss: ISSUER,
+    sub: 'user-1',
+    aud: 'service-b',
+    azp: 'service-a',
+    scope: 'profile email',
+    typ: 'Bearer',
+    exp: FIXED_NOW_SECONDS + 300,
+    resource_access: { 'service-b': { roles: B_PERMISSIONS } },
+    ...overrides,
+  };
+}
+
+/** The authorizer of service-b with a fake Keycloak behind it. */
+function setup(respond: Responder) {
+  const clock = frozenClock();
+  const fake = createFakeFetch(respond);
+  const log = createFakeLogger();
+  const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch });
+  const identity = createServiceIdentity(keycloak, fakeCredentials('service-b', 'secret-b'));
+  const dependencies: AuthorizerDependencies = {
+    routes: ROUTES['service-b'],
+    authority: createTokenAuthority({
+      identity,
+      mode: 'introspection',
+      issuer: ISSUER,
+      cacheTtlSeconds: 60,
+      cacheMaxEntries: 100,
+      now: clock.now,
+    }),
+    logger: log.logger,
+    now: clock.now,
+  };
+  return { fake, log, handler: createAuthorizerHandler(dependencies) };
+}
+
+async function failureOf(promise: Promise<APIGatewayAuthorizerResult>): Promise<Error> {
+  const outcome = await promise.then(
+    (policy) => ({ policy }),
+    (error: unknown) => ({ error }),
+  );
+  if ('policy' in outcome) throw new Error(`expected a failure, got a policy: ${JSON.stringify(outcome.policy.policyDocument)}`);
+  if (!(outcome.error instanceof Error)) throw new Error('expected an Error');
+  return outcome.error;
+}
+
+describe('createAuthorizerHandler', () => {
+  it('returns an Allow of every route of the service the token permits, with the principal as context', async () => {
+    // Prepare
+    const { handler } = setup(() => jsonResponse(activeAnswer()));
+
+    // Act
+    const policy = await handler(tokenAuthorizerEvent('Bearer token-1'));
+
+    // Assess
+    expect(policy.principalId).toBe('user-1');
+    expect(policy.policyDocument.Statement).toEqual([
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: Object.values(ROUTES['service-b']).map((r) => `${API_STAGE_PREFIX}/${r.method}${r.path}`),
+      },
+    ]);
+    expect(policy.policyDocument.Statement[0]).toMatchObject({ Resource: expect.arrayContaining([`${API_STAGE_PREFIX}/POST/api/process`]) });
+    expect(policy.context).toEqual({
+      sub: 'user-1',
+      clientId: 'service-a',
+      scope: 'profile email',
+      exp: FIXED_NOW_SECONDS + 300,
+      permissions: 'orders.approve inventory.adjust',
+      tokenHash: sha256('token-1'),
+    });
+  });
+
+  it('returns the same policy whichever route of the stage triggered it', async () => {
+    // Prepare
+    const { handler } = setup(() => jsonResponse(activeAnswer()));
+
+    // Act
+    const fromProcess = await handler(tokenAuthorizerEvent('Bearer token-1', `${API_STAGE_PREFIX}/POST/api/process`));
+    const fromElsewhere = await handler(tokenAuthorizerEvent('Bearer token-1', `${API_STAGE_PREFIX}/GET/some/other/route`));
+
+    // Assess
+    expect(fromElsewhere).toEqual(fromProcess);
+  });
+
+  it('introspects once for repeated requests with the same token', async () => {
+    // Prepare
+    const { handler, fake } = setup(() => jsonResponse(activeAnswer()));
+
+    // Act
+    await handler(tokenAuthorizerEvent('Bearer token-1'));
+    await handler(tokenAuthorizerEvent('Bearer token-1'));
+
+    // Assess
+    expect(fake.callsTo(INTROSPECTION_ENDPOINT)).toHaveLength(1);
+  });
+
+  it("returns a Deny of the whole stage to a valid token that permits none of the service's routes", async () => {
+    // Prepare
+    const { handler } = setup(() => jsonResponse(activeAnswer({ resource_access: { 'service-b': { roles: ['something.else'] } } })));
+
+    // Act
+    const policy = await handler(tokenAuthorizerEvent('Bearer token-1'));
+
+    // Assess
+    expect(policy.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${API_STAGE_PREFIX}/*`] }]);
+  });
+
+  it("denies a token that holds only another service's permissions", async () => {
+    // Prepare
+    const { handler } = setup(() => jsonResponse(activeAnswer({ resource_access: { 'service-c': { roles: ['analytics.run'] } } })));
+
+    // Act
+    const policy = await handler(tokenAuthorizerEvent('Bearer token-1'));
+
+    // Assess
+    expect(policy.policyDocument.Statement[0]?.Effect).toBe('Deny');
+  });
+
+  describe('throws Unauthorized (401)', () => {
+    it.each([
+      ['a missing header', ''],
+      ['garbage', 'garbage'],
+      ['another scheme', 'Basic dXNlcjpwYXNz'],
+      ['two tokens', 'Bearer a b'],
+    ])('for %s, without calling Keycloak', async (_case, header) => {
+      // Prepare
+      const { handler, fake } = setup(() => jsonResponse(activeAnswer()));
+
+      // Act
+      const error = await failureOf(handler(tokenAuthorizerEvent(header)));
+
+      // Assess
+      expect(error.message).toBe('Unauthorized');
+      expect(fake.calls).toHaveLength(0);
+    });
+
+    it.each([
+      ['inactive', { active: false }],
+      ['meant for another service', activeAnswer({ aud: 'service-c' })],
+      ['of another issuer', activeAnswer({ iss: 'http://keycloak.test:8080/realms/other' })],
+    ])('for a token that is %s', async (_case, answer) => {
+      // Prepare
+      const { handler } = setup(() => jsonResponse(answer));
+
+      // Act
+      const error = await failureOf(handler(tokenAuthorizerEvent('Bearer token-1')));
+
+      // Assess
+      expect(error.message).toBe('Unauthorized');
+    });
+
+    it.each([['', ''], ['not a method ARN', 'arn:aws:lambda:us-east-1:1:function:x']])(
+      'for an event whose methodArn is %o',
+      async (_case, methodArn) => {
+        // Prepare
+        const { handler, fake } = setup(() => jsonResponse(activeAnswer()));
+
+        // Act
+        const error = await failureOf(handler(tokenAuthorizerEvent('Bearer token-1', methodArn)));
+
+        // Assess
+        expect(error.message).toBe('Unauthorized');
+        expect(fake.calls).toHaveLength(0);
+      },
+    );
+
+    it('logs the rejection code but never the token', async () => {
+      // Prepare
+      const { handler, log } = setup(() => jsonResponse({ active: false }));
+
+      // Act
+      await failureOf(handler(tokenAuthorizerEvent('Bearer SECRET-TOKEN-VALUE')));
+
+      // Assess
+      expect(log.lines).toEqual([{ level: 'info', message: 'unauthorized', attributes: { code: 'TOKEN_INACTIVE', latency_ms: 0 }, keys: {} }]);
+      expect(log.text()).not.toContain('SECRET-TOKEN-VALUE');
+    });
+  });
+
+  describe('fails closed when it cannot decide', () => {
+    it.each([
+      ['Keycloak is unreachable', () => Promise.reject(new TypeError('fetch failed')), 'KEYCLOAK_UNAVAILABLE'],
+      ['Keycloak times out', () => Promise.reject(new DOMException('timed out', 'TimeoutError')), 'KEYCLOAK_UNAVAILABLE'],
+      ['Keycloak answers 503', () => new Response('', { status: 503 }), 'KEYCLOAK_UNAVAILABLE'],
+      ['Keycloak answers garbage', () => new Response('<html/>', { status: 200 }), 'KEYCLOAK_BAD_RESPONSE'],
+      ['Keycloak refuses our credentials', () => jsonResponse({ error: 'invalid_client' }, 401), 'CLIENT_AUTHENTICATION_FAILED'],
+    ] as const)('throws an error that is not Unauthorized when %s, and logs its code', async (_case, respond, code) => {
+      // Prepare
+      const { handler, log } = setup(respond);
+
+      // Act
+      const error = await failureOf(handler(tokenAuthorizerEvent('Bearer token-1')));
+
+      // Assess
+      expect(error.message).not.toBe('Unauthorized');
+      expect(error.message).toBe('Authorizer unavailable');
+      expect(log.lines).toHaveLength(1);
+      expect(log.lines[0]).toMatchObject({ level: 'error', message: 'authorizer failed closed', attributes: { code } });
+    });
+
+    it('never returns an Allow while Keycloak is down, however often it is asked', async () => {
+      // Prepare
+      const { handler, fake } = setup(() => Promise.reject(new TypeError('fetch failed')));
+
+      // Act
+      const outcomes: PromiseSettledResult<APIGatewayAuthorizerResult>[] = [];
+      for (let attempt = 0; attempt < 5; attempt++) {
+        outcomes.push(...(await Promise.allSettled([handler(tokenAuthorizerEvent('Bearer token-1'))])));
+      }
+
+      // Assess
+      expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'policy'))).toEqual(
+        Array(5).fill('Error: Authorizer unavailable'),
+      );
+      // The failure is never cached: each attempt asks Keycloak again.
+      expect(fake.callsTo(INTROSPECTION_ENDPOINT)).toHaveLength(5);
+    });
+  });
+
+  it('logs one line per decision, with subject, client and effect, never the token', async () => {
+    // Prepare
+    const { handler, log } = setup(() => jsonResponse(activeAnswer()));
+
+    // Act
+    await handler(tokenAuthorizerEvent('Bearer SECRET-TOKEN-VALUE'));
+
+    // Assess
+    expect(log.lines).toEqual([
+      { level: 'info', message: 'authorized', attributes: { sub: 'user-1', client_id: 'service-a', effect: 'Allow', latency_ms: 0 }, keys: {} },
+    ]);
+    expect(log.text()).not.toContain('SECRET-TOKEN-VALUE');
+  });
+});
+
+describe('createAuthorizer', () => {
+  function secretsClientWith(secret: string): SecretsManagerClient {
+    const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    mockClient(client)
+      .on(GetSecretValueCommand, { SecretId: 'dev/keycloak/service-b' })
+      .resolves({ SecretString: JSON.stringify({ client_id: 'service-b', client_secret: secret }) });
+    return client;
+  }
+
+  it('wires settings, Secrets Manager and Keycloak: introspection mode authorizes with the stored secret', async () => {
+    // Prepare
+    const fake = createFakeFetch(() => jsonResponse(activeAnswer()));
+    const roundTrips: KeycloakCallKind[] = [];
+    const handler = createAuthorizer({
+      routes: ROUTES,
+      env: ENV,
+      overrides: {
+        fetch: fake.fetch,
+        secretsClient: secretsClientWith('stored-secret'),
+        onKeycloakRoundTrip: (kind) => roundTrips.push(kind),
+        now: frozenClock().now,
+        logger: createFakeLogger().logger,
+      },
+    });
+
+    // Act
+    const policy = await handler(tokenAuthorizerEvent('Bearer token-1'));
+
+    // Assess
+    expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
+    expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT]);
+    expect(fake.calls[0]?.headers.get('authorization')).toBe(basicHeader('service-b', 'stored-secret'));
+    expect(roundTrips).toEqual(['introspect']);
+  });
+
+  it('verifies the JWT against the realm JWKS, then introspects, in the default jwt+introspection mode', async () => {
+    // Prepare
+    const jwks = await testJwks();
+    const token = await signJwt({
+      iss: ISSUER,
+      sub: 'user-1',
+      aud: 'service-b',
+      azp: 'service-a',
+      typ: 'Bearer',
+      scope: 'profile email',
+      iat: FIXED_NOW_SECONDS,
+      exp: FIXED_NOW_SECONDS + 300,
+      resource_access: { 'service-b': { roles: B_PERMISSIONS } },
+    });
+    const fake = createFakeFetch((call) => jsonResponse(call.url.endsWith('/certs') ? jwks : activeAnswer()));
+    const roundTrips: KeycloakCallKind[] = [];
+    const handler = createAuthorizer({
+      routes: ROUTES,
+      env: { ...ENV, AUTH_MODE: undefined },
+      overrides: {
+        fetch: fake.fetch,
+        secretsClient: secretsClientWith('stored-secret'),
+        onKeycloakRoundTrip: (kind) => roundTrips.push(kind),
+        now: frozenClock().now,
+        logger: createFakeLogger().logger,
+      },
+    });
+
+    // Act
+    const policy = await handler(tokenAuthorizerEvent(`Bearer ${token}`));
+
+    // Assess
+    expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
+    expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`, INTROSPECTION_ENDPOINT]);
+    expect(fake.calls[1] && formOf(fake.calls[1]).token).toBe(token);
+    expect(roundTrips).toEqual(['jwks', 'introspect']);
+  });
+
+  it.each([
+    ['a missing variable', { ...ENV, CLIENT_SECRET_ID: undefined }, 'Environment variable CLIENT_SECRET_ID is required'],
+    ['a missing Keycloak URL', { ...ENV, KEYCLOAK_URL: undefined }, 'Environment variable KEYCLOAK_URL is required'],
+    ['a service the route table does not know', { ...ENV, SERVICE_NAME: 'service-z' }, 'Environment variable SERVICE_NAME must be one of service-b, service-c'],
+    ['plain http to a host that is not loopback', { ...ENV, KEYCLOAK_URL: 'http://sso.example.com' }, 'Environment variable KEYCLOAK_URL must be an https: URL (plain http: is accepted for loopback hosts only)'],
+    ['a cache cap out of range', { ...ENV, INTROSPECTION_CACHE_TTL_SECONDS: '86400' }, 'Environment variable INTROSPECTION_CACHE_TTL_SECONDS must be an integer from 1 to 3600'],
+  ])('fails when it is created, not at the first request, on %s', (_, env, message) => {
+    // Act
+    const create = () => createAuthorizer({ routes: ROUTES, env });
+
+    // Assess
+    expect(create).toThrow(message);
+  });
+
+  it('fails when it is created on a route table without routes for the service', () => {
+    // Act
+    const create = () => createAuthorizer({ routes: { 'service-b': {} }, env: ENV });
+
+    // Assess
+    expect(create).toThrow('routes["service-b"] must have at least one route');
+  });
+});

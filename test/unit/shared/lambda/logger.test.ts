@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { logKeycloakRoundTrips } from 'keycloak-lambda-s2s/lambda';
+import { createFakeLogger } from '../../helpers/fake-logger';
+
+describe('logKeycloakRoundTrips', () => {
+  it('writes one debug line per Keycloak round-trip, naming its kind', () => {
+    // Prepare
+    const log = createFakeLogger();
+    const onRoundTrip = logKeycloakRoundTrips(log.logger);
+
+    // Act
+    onRoundTrip('token');
+    onRoundTrip('jwks');
+
+    // Assess
+    expect(log.lines.map(({ level, message, attributes }) => ({ level, message, attributes }))).toEqual([
+      { level: 'debug', message: 'keycloak round-trip', attributes: { kind: 'token' } },
+      { level: 'debug', message: 'keycloak round-trip', attributes: { kind: 'jwks' } },
+    ]);
+  });
+});

@@ -1,0 +1,335 @@
+import { describe, expect, it } from 'vitest';
+import { NEGATIVE_CACHE_TTL_SECONDS, createTokenAuthority, isTokenRejection, ClientAuthenticationError, KeycloakProtocolError, KeycloakUnavailableError, PermissionDeniedError, TokenRejectedError, type Principal, createKeycloakClient, type JwtCheck, createServiceIdentity, type AuthMode } from 'keycloak-lambda-s2s';
+import { FIXED_NOW_SECONDS, frozenClock } from '../helpers/clock';
+import { basicHeader, fakeCredentials } from '../helpers/fake-credentials';
+import { createFakeFetch, formOf, jsonResponse, type Responder } from '../helpers/fake-fetch';
+import { deferred } from '../helpers/deferred';
+import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM } from '../helpers/keycloak';
+import { rejectionOf } from '../helpers/errors';
+
+const CACHE_TTL_SECONDS = 60;
+
+function activeAnswer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    active: true,
+    iss: ISSUER,
+    sub: 'user-1',
+    aud: 'service-b',
+    azp: 'service-a',
+    scope: 'profile email',
+    typ: 'Bearer',
+    exp: FIXED_NOW_SECONDS + 300,
+    resource_access: { 'service-b': { roles: ['orders.approve', 'inventory.adjust'] } },
+    ...overrides,
+  };
+}
+
+const PRINCIPAL: Principal = {
+  sub: 'user-1',
+  clientId: 'service-a',
+  scope: 'profile email',
+  exp: FIXED_NOW_SECONDS + 300,
+  permissions: ['orders.approve', 'inventory.adjust'],
+};
+
+function setup(
+  respond: Responder,
+  { mode = 'introspection', jwtCheck }: { mode?: AuthMode; jwtCheck?: JwtCheck } = {},
+) {
+  const clock = frozenClock();
+  const fake = createFakeFetch(respond);
+  const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch });
+  const identity = createServiceIdentity(keycloak, fakeCredentials('service-b', 'secret-b'));
+  const authority = createTokenAuthority({
+    identity,
+    mode,
+    ...(jwtCheck ? { jwtCheck } : {}),
+    issuer: ISSUER,
+    cacheTtlSeconds: CACHE_TTL_SECONDS,
+    cacheMaxEntries: 100,
+    now: clock.now,
+  });
+  return { clock, fake, authority, introspections: () => fake.callsTo(INTROSPECTION_ENDPOINT).length };
+}
+
+describe('createTokenAuthority', () => {
+  describe('in introspection mode', () => {
+    it("introspects the token with the protected service's own credentials and returns the principal", async () => {
+      // Prepare
+      const { fake, authority } = setup(() => jsonResponse(activeAnswer()));
+
+      // Act
+      const principal = await authority.authorize('token-1');
+
+      // Assess
+      expect(principal).toEqual(PRINCIPAL);
+      const [call] = fake.calls;
+      expect(call?.url).toBe(INTROSPECTION_ENDPOINT);
+      expect(call?.headers.get('authorization')).toBe(basicHeader('service-b', 'secret-b'));
+      expect(call && formOf(call)).toMatchObject({ token: 'token-1' });
+    });
+
+    it.each([
+      ['inactive', { active: false }, 'TOKEN_INACTIVE'],
+      ['meant for another service', activeAnswer({ aud: 'service-c' }), 'TOKEN_WRONG_AUDIENCE'],
+      ['of another issuer', activeAnswer({ iss: 'http://evil.test/realms/microservices' }), 'TOKEN_WRONG_ISSUER'],
+      ['a refresh token', activeAnswer({ typ: 'Refresh' }), 'TOKEN_WRONG_TYPE'],
+      ['expired', activeAnswer({ exp: FIXED_NOW_SECONDS }), 'TOKEN_EXPIRED'],
+    ])('rejects a token that is $0 with $2', async (_case, answer, code) => {
+      // Prepare
+      const { authority } = setup(() => jsonResponse(answer));
+
+      // Act
+      const error = await rejectionOf(authority.authorize('token-1'));
+
+      // Assess
+      expect(error.code).toBe(code);
+    });
+
+    it('reuses a positive verdict without introspecting again', async () => {
+      // Prepare
+      const { authority, introspections } = setup(() => jsonResponse(activeAnswer()));
+      await authority.authorize('token-1');
+
+      // Act
+      const again = await authority.authorize('token-1');
+
+      // Assess
+      expect(again).toEqual(PRINCIPAL);
+      expect(introspections()).toBe(1);
+    });
+
+    it('keeps a positive verdict for the cap when the token lives longer', async () => {
+      // Prepare: the token lives 300 s, the cap is 60 s.
+      const { clock, authority, introspections } = setup(() => jsonResponse(activeAnswer()));
+      await authority.authorize('token-1');
+
+      // Act
+      clock.advance(CACHE_TTL_SECONDS * 1000 - 1);
+      await authority.authorize('token-1');
+      const beforeCap = introspections();
+      clock.advance(1);
+      await authority.authorize('token-1');
+
+      // Assess
+      expect(beforeCap).toBe(1);
+      expect(introspections()).toBe(2);
+    });
+
+    it('keeps a positive verdict only until exp when the token expires before the cap', async () => {
+      // Prepare: the token expires in 20 s, the cap is 60 s.
+      let answer = activeAnswer({ exp: FIXED_NOW_SECONDS + 20 });
+      const { clock, authority, introspections } = setup(() => jsonResponse(answer));
+      await authority.authorize('token-1');
+      clock.advanceSeconds(19);
+      await authority.authorize('token-1');
+      const beforeExp = introspections();
+      answer = { active: false };
+
+      // Act
+      clock.advanceSeconds(1);
+      const error = await rejectionOf(authority.authorize('token-1'));
+
+      // Assess
+      expect(beforeExp).toBe(1);
+      expect(introspections()).toBe(2);
+      expect(error.code).toBe('TOKEN_INACTIVE');
+    });
+
+    it(`remembers a negative verdict for ${NEGATIVE_CACHE_TTL_SECONDS} s, then asks Keycloak again`, async () => {
+      // Prepare
+      let answer: Record<string, unknown> = { active: false };
+      const { clock, authority, introspections } = setup(() => jsonResponse(answer));
+      await rejectionOf(authority.authorize('token-1'));
+
+      // Act
+      clock.advance(NEGATIVE_CACHE_TTL_SECONDS * 1000 - 1);
+      const cachedRejection = await rejectionOf(authority.authorize('token-1'));
+      const callsWhileCached = introspections();
+      answer = activeAnswer();
+      clock.advance(1);
+      const principal = await authority.authorize('token-1');
+
+      // Assess
+      expect(cachedRejection.code).toBe('TOKEN_INACTIVE');
+      expect(callsWhileCached).toBe(1);
+      expect(principal).toEqual(PRINCIPAL);
+      expect(introspections()).toBe(2);
+    });
+
+    it('makes one introspection for 50 concurrent lookups of one token', async () => {
+      // Prepare
+      const gate = deferred<void>();
+      const { authority, introspections } = setup(async () => {
+        await gate.promise;
+        return jsonResponse(activeAnswer());
+      });
+
+      // Act
+      const pending = Array.from({ length: 50 }, () => authority.authorize('token-1'));
+      gate.resolve();
+      const principals = await Promise.all(pending);
+
+      // Assess
+      expect(introspections()).toBe(1);
+      expect(principals.every((p) => p.sub === 'user-1')).toBe(true);
+    });
+
+    it('keeps the verdicts of different tokens apart', async () => {
+      // Prepare
+      const { authority, introspections } = setup((call) =>
+        jsonResponse(formOf(call).token === 'good' ? activeAnswer() : { active: false }),
+      );
+
+      // Act
+      const principal = await authority.authorize('good');
+      const error = await rejectionOf(authority.authorize('bad'));
+
+      // Assess
+      expect(principal.sub).toBe('user-1');
+      expect(error.code).toBe('TOKEN_INACTIVE');
+      expect(introspections()).toBe(2);
+    });
+
+    it.each([
+      ['Keycloak is unreachable', () => Promise.reject(new TypeError('fetch failed')), KeycloakUnavailableError],
+      ['Keycloak answers 503', () => new Response('', { status: 503 }), KeycloakUnavailableError],
+      ['Keycloak answers garbage', () => new Response('<html/>', { status: 200 }), KeycloakProtocolError],
+      ['Keycloak refuses our credentials', () => jsonResponse({ error: 'invalid_client' }, 401), ClientAuthenticationError],
+    ] as const)('does not cache a failure when %s', async (_case, failure, errorType) => {
+      // Prepare
+      let attempt = 0;
+      const { authority, introspections } = setup(() => (++attempt === 1 ? failure() : jsonResponse(activeAnswer())));
+
+      // Act
+      const first = authority.authorize('token-1');
+      await expect(first).rejects.toBeInstanceOf(errorType);
+      const principal = await authority.authorize('token-1');
+
+      // Assess
+      expect(principal).toEqual(PRINCIPAL);
+      expect(introspections()).toBe(2);
+    });
+
+    it('introspects again after clear()', async () => {
+      // Prepare
+      const { authority, introspections } = setup(() => jsonResponse(activeAnswer()));
+      await authority.authorize('token-1');
+
+      // Act
+      authority.clear();
+      await authority.authorize('token-1');
+
+      // Assess
+      expect(introspections()).toBe(2);
+    });
+  });
+
+  describe('in jwt mode', () => {
+    it('accepts on the local check alone, without introspection', async () => {
+      // Prepare
+      const checked: string[] = [];
+      const jwtCheck: JwtCheck = async (token) => (checked.push(token), PRINCIPAL);
+      const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt', jwtCheck });
+
+      // Act
+      const principal = await authority.authorize('token-1');
+
+      // Assess
+      expect(principal).toEqual(PRINCIPAL);
+      expect(checked).toEqual(['token-1']);
+      expect(introspections()).toBe(0);
+    });
+
+    it('does not cache a local rejection', async () => {
+      // Prepare
+      let checks = 0;
+      const jwtCheck: JwtCheck = async () => {
+        checks++;
+        throw new TokenRejectedError('TOKEN_MALFORMED', 'Token signature, algorithm or format is invalid');
+      };
+      const { authority } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt', jwtCheck });
+
+      // Act
+      const first = await rejectionOf(authority.authorize('forged'));
+      const second = await rejectionOf(authority.authorize('forged'));
+
+      // Assess
+      expect([first.code, second.code]).toEqual(['TOKEN_MALFORMED', 'TOKEN_MALFORMED']);
+      expect(checks).toBe(2);
+    });
+
+    it('refuses to be built without a JWT check', () => {
+      // Act
+      const build = () =>
+        createTokenAuthority({
+          identity: createServiceIdentity(createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM }), fakeCredentials('service-b', 's')),
+          mode: 'jwt',
+          issuer: ISSUER,
+          cacheTtlSeconds: 60,
+          cacheMaxEntries: 10,
+        });
+
+      // Assess
+      expect(build).toThrow('mode jwt needs a jwtCheck');
+    });
+  });
+
+  describe('in jwt+introspection mode', () => {
+    it('lets introspection decide after the local check passed', async () => {
+      // Prepare
+      const jwtCheck: JwtCheck = async () => PRINCIPAL;
+      const { authority, introspections } = setup(() => jsonResponse({ active: false }), { mode: 'jwt+introspection', jwtCheck });
+
+      // Act
+      const error = await rejectionOf(authority.authorize('revoked'));
+
+      // Assess
+      expect(error.code).toBe('TOKEN_INACTIVE');
+      expect(introspections()).toBe(1);
+    });
+
+    it('refuses a token the local check rejects without calling Keycloak', async () => {
+      // Prepare
+      const jwtCheck: JwtCheck = async () => {
+        throw new TokenRejectedError('TOKEN_WRONG_AUDIENCE', 'Token is not meant for this service');
+      };
+      const { authority, fake } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck });
+
+      // Act
+      const error = await rejectionOf(authority.authorize('token-for-c'));
+
+      // Assess
+      expect(error.code).toBe('TOKEN_WRONG_AUDIENCE');
+      expect(fake.calls).toHaveLength(0);
+    });
+
+    it('returns the principal introspection established', async () => {
+      // Prepare
+      const jwtCheck: JwtCheck = async () => ({ ...PRINCIPAL, permissions: [] });
+      const { authority } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck });
+
+      // Act
+      const principal = await authority.authorize('token-1');
+
+      // Assess
+      expect(principal).toEqual(PRINCIPAL);
+    });
+  });
+});
+
+describe('isTokenRejection', () => {
+  it('is true for a TokenRejectedError', () => {
+    // Assess
+    expect(isTokenRejection(new TokenRejectedError('TOKEN_INACTIVE', 'x'))).toBe(true);
+  });
+
+  it.each([
+    ['Keycloak unavailable', new KeycloakUnavailableError('x')],
+    ['a missing permission', new PermissionDeniedError('x')],
+    ['a plain Error', new Error('Unauthorized')],
+  ])('is false for %s', (_case, error) => {
+    // Assess
+    expect(isTokenRejection(error)).toBe(false);
+  });
+});
