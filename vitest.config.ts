@@ -33,6 +33,15 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'package',
+          include: ['test/package/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'deploy',
           include: ['test/deploy/**/*.test.ts'],
           environment: 'node',

@@ -1,0 +1,12 @@
+/** The platform team's route table: two services of their own, none of the kit's demo. */
+import { defineRouteTable } from 'keycloak-lambda-s2s';
+
+export const routes = defineRouteTable({
+  inventory: {
+    reserve: { method: 'POST', path: '/inventory/reservations', permissions: ['stock.reserve'] },
+    item: { method: 'GET', path: '/inventory/items/{sku}', permissions: ['stock.read'] },
+  },
+  orders: {
+    place: { method: 'POST', path: '/orders', permissions: ['orders.place'] },
+  },
+});

@@ -1,0 +1,138 @@
+/**
+ * The library as a team installs it: `npm pack`, the tarball installed into a fresh project outside
+ * the repository (no path back to its sources), and in that project an authorizer for a new
+ * service `inventory` and an `orders` handler that calls it with an exchanged token — bundled with
+ * esbuild, type-checked against the published declarations, and unit-tested with Node's own runner.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  devDependencies: Record<string, string>;
+};
+
+let work: string;
+let consumer: string;
+let tarball: string;
+
+function run(command: string, args: string[], cwd: string): string {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), 'kls2s-pack-'));
+  // The build first, so that pack's own output is the JSON alone (prepack builds too, for a publish).
+  run('npm', ['run', '--silent', 'build'], root);
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root)) as { filename: string }[];
+  tarball = path.join(work, packed[0]!.filename);
+  consumer = path.join(work, 'consumer');
+  cpSync(path.join(import.meta.dirname, 'consumer'), consumer, { recursive: true });
+  // Only what a team would install: the tarball, and the type packages of its own code.
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--ignore-scripts',
+      tarball,
+      `@types/aws-lambda@${manifest.devDependencies['@types/aws-lambda']}`,
+      `@types/node@${manifest.devDependencies['@types/node']}`,
+    ],
+    consumer,
+  );
+}, 240_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed library', () => {
+  it('ships the built entry points and their declarations, and nothing else', () => {
+    // Act
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
+
+    // Assess
+    expect(files.every((file) => /^package\/(dist\/[^/]+\.(mjs|d\.mts|mjs\.map)|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(file))).toBe(true);
+    expect(files).toEqual(expect.arrayContaining(['package/dist/index.mjs', 'package/dist/index.d.mts', 'package/dist/lambda.mjs', 'package/dist/lambda.d.mts']));
+  });
+
+  it('installs into a project that cannot reach the repository, with its runtime dependencies', () => {
+    // Act
+    const installed = readdirSync(path.join(consumer, 'node_modules', manifest.name));
+
+    // Assess
+    expect(installed).toContain('dist');
+    expect(installed).not.toContain('shared');
+    expect(path.relative(root, consumer).startsWith('..')).toBe(true);
+  });
+
+  it("bundles the team's authorizer and handler with esbuild from the public entry points alone", async () => {
+    // Act
+    const result = await build({
+      absWorkingDir: consumer,
+      entryPoints: ['src/authorizer.ts', 'src/orders-handler.ts'],
+      outdir: 'build',
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node22',
+      metafile: true,
+      logLevel: 'silent',
+    });
+
+    // Assess
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((input) => input.includes(`node_modules/${manifest.name}/dist/`))).toBe(true);
+    expect(inputs.filter((input) => input.includes('/shared/'))).toEqual([]);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('type-checks against the published declarations (strict, nodenext resolution)', () => {
+    // Act
+    const output = run(bin('tsc'), ['-p', 'tsconfig.json'], consumer);
+
+    // Assess
+    expect(output).toBe('');
+  });
+
+  it("runs the team's unit tests against the installed library", async () => {
+    // Prepare
+    const tests = readdirSync(path.join(consumer, 'test')).filter((file) => file.endsWith('.test.ts'));
+    await build({
+      absWorkingDir: consumer,
+      entryPoints: tests.map((file) => `test/${file}`),
+      outdir: 'build-tests',
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'silent',
+    });
+
+    // Act
+    const result = spawnSync(process.execPath, ['--test', ...tests.map((file) => `build-tests/${file.replace(/\.ts$/, '.mjs')}`)], {
+      cwd: consumer,
+      encoding: 'utf8',
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    });
+
+    // Assess
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/# pass 5\b/);
+    expect(result.stdout).toMatch(/# fail 0\b/);
+  });
+});
