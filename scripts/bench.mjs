@@ -41,6 +41,7 @@ import {
 } from './lib/bench.mjs';
 import { projectRoot, stackConfig } from './lib/config.mjs';
 import { startOffline, stopOffline } from './lib/offline.mjs';
+import { clientCredentialsGrant, realmEndpoints } from './lib/oidc.mjs';
 import { StackError, isPortOpen } from './lib/proc.mjs';
 import { devSecrets, seedSecrets, startSecretsEmulator, stopSecretsEmulator } from './lib/secrets.mjs';
 
@@ -317,16 +318,11 @@ async function cleanUp() {
 async function realTokenOfA() {
   const secret = devSecrets(config).find((s) => s.value.client_id === 'service-a');
   if (!secret) throw new StackError('no dev secret for service-a');
-  const response = await fetch(`${config.keycloakUrl}/realms/${config.realm}/protocol/openid-connect/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`service-a:${secret.value.client_secret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials' }),
-  });
-  if (!response.ok) throw new StackError(`Keycloak refused service-a's client credentials: HTTP ${response.status}`);
-  return /** @type {{ access_token: string }} */ (await response.json()).access_token;
+  const answer = await clientCredentialsGrant(realmEndpoints(config.keycloakUrl, config.realm), { clientId: 'service-a', clientSecret: secret.value.client_secret });
+  if (answer.status !== 200 || typeof answer.body.access_token !== 'string') {
+    throw new StackError(`Keycloak refused service-a's client credentials: HTTP ${answer.status}`);
+  }
+  return answer.body.access_token;
 }
 
 // ---------------------------------------------------------------------------------------------

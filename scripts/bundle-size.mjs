@@ -14,6 +14,7 @@ import { inflateRawSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildLibrary } from './lib/build.mjs';
 import { projectRoot } from './lib/config.mjs';
 import { StackError } from './lib/proc.mjs';
 
@@ -53,6 +54,7 @@ export function credentialFreeEnv(home) {
  * @returns {PackagedService}
  */
 export function packageService({ stage, params = {}, root = projectRoot }) {
+  buildLibrary({ root });
   const dir = mkdtempSync(path.join(os.tmpdir(), `keycloak-s2s-package-${stage}-`));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   try {

@@ -30,7 +30,7 @@ export {
   type TokenRejectionCode,
 } from './errors';
 export { sha256 } from './hash';
-export { clientSecretBasic, type ClientAuth } from './keycloak/client-auth';
+export { clientSecretBasic, publicClient, type ClientAuth } from './keycloak/client-auth';
 export { createKeycloakClient, type KeycloakCallKind, type KeycloakClient, type KeycloakClientOptions } from './keycloak/client';
 export { parseIntrospection, type IntrospectionResult } from './keycloak/introspection';
 export { acceptIntrospection } from './keycloak/introspection-check';

@@ -5,6 +5,7 @@
  * the caller, never printed.
  * @see https://www.keycloak.org/docs-api/latest/rest-api/index.html
  */
+import { passwordGrant, realmEndpoints } from './oidc.mjs';
 import { StackError } from './proc.mjs';
 
 /** @typedef {{ status: number, body: any }} AdminAnswer */
@@ -26,14 +27,9 @@ export class AdminLoginError extends StackError {
  *           timeoutMs?: number, fetch?: typeof fetch }} options
  */
 export async function createAdminClient({ keycloakUrl, realm, user, password, adminRealm = 'master', timeoutMs = 10_000, fetch = globalThis.fetch }) {
-  const login = await fetch(`${keycloakUrl}/realms/${adminRealm}/protocol/openid-connect/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: user, password }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const loginBody = /** @type {Record<string, any>} */ (await login.json().catch(() => ({})));
-  if (!login.ok || typeof loginBody.access_token !== 'string') {
+  const login = await passwordGrant(realmEndpoints(keycloakUrl, adminRealm), { clientId: 'admin-cli', username: user, password }, { timeoutMs, fetch });
+  const loginBody = login.body;
+  if (login.status !== 200 || typeof loginBody.access_token !== 'string') {
     throw new AdminLoginError(
       `Keycloak refused the admin login of "${user}" in realm ${adminRealm} (HTTP ${login.status}${loginBody.error ? ` ${loginBody.error}` : ''}).`,
       'Set KEYCLOAK_ADMIN_USER and KEYCLOAK_ADMIN_PASSWORD to an administrator of that server.',

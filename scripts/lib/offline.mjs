@@ -2,6 +2,7 @@
 /** Starts and stops `serverless offline` (API Gateway + Lambda emulation) for the stack. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { buildLibrary } from './build.mjs';
 import { projectRoot } from './config.mjs';
 import { StackError, assertPortFree, isPortOpen, startDetached, stopService, waitFor } from './proc.mjs';
 import { emulatorEnv } from './secrets.mjs';
@@ -49,6 +50,7 @@ export async function checkOfflinePrerequisites(config) {
  */
 export async function startOffline(config, { name = 'offline', args = [], env = {} } = {}) {
   await checkOfflinePrerequisites(config);
+  buildLibrary();
   const service = startDetached({
     name,
     command: process.execPath,

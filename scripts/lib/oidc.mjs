@@ -1,14 +1,24 @@
 // @ts-check
 /**
- * The OpenID Connect calls the developer tools (`npm run demo`, `npm run doctor`) make to Keycloak
- * themselves: client credentials, password grant, token exchange, introspection. They reproduce the
- * grants the services make, so the tools can show what each hop's token says. Tokens are only ever
- * returned to the caller and summarised by their claims; nothing here prints or logs one.
+ * The one dev client of Keycloak: the calls the developer tools (`npm run demo`, `npm run doctor`,
+ * the bench, the integration tests' helpers) make themselves — client credentials, password grant,
+ * token exchange, introspection, revocation — all sent through the library's own transport and
+ * client authentication (`keycloak-lambda-s2s`), so the tools encode credentials and read answers
+ * exactly as the services do. Unlike the services, the tools want Keycloak's answer as it is
+ * (status and body) to explain it, so a failure the library would throw becomes an answer here.
+ * Tokens are only ever returned to the caller and summarised by their claims; nothing here prints
+ * or logs one.
  */
+import {
+  ACCESS_TOKEN_TYPE,
+  AuthError,
+  TOKEN_EXCHANGE_GRANT,
+  clientSecretBasic,
+  postForm as postKeycloakForm,
+  publicClient,
+} from 'keycloak-lambda-s2s';
 
-/** RFC 8693 identifiers. */
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+export { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT };
 
 /** Anything shaped like a JWS compact serialisation (three base64url parts, the first a JSON header). */
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
@@ -34,6 +44,7 @@ export function realmEndpoints(keycloakUrl, realm) {
     discovery: `${issuer}/.well-known/openid-configuration`,
     token: `${issuer}/protocol/openid-connect/token`,
     introspection: `${issuer}/protocol/openid-connect/token/introspect`,
+    revocation: `${issuer}/protocol/openid-connect/revoke`,
   };
 }
 
@@ -44,36 +55,30 @@ export function realmEndpoints(keycloakUrl, realm) {
 /** @typedef {{ status: number, body: Record<string, any> }} KeycloakAnswer */
 
 /**
- * POSTs a form to a Keycloak endpoint, authenticated with HTTP Basic when `client` is given.
+ * POSTs a form to a Keycloak endpoint through the library's transport, authenticated as `client`
+ * (`client_secret_basic`) or as the public client `publicClientId`. A failure the library throws
+ * (unreachable, 5xx, not JSON, a redirect) comes back as an answer with status 0 and the library's
+ * error code, so the tools can say what went wrong.
  * @param {string} url
  * @param {Record<string, string>} form
- * @param {ClientCredentials} [client]
+ * @param {ClientCredentials | { publicClientId: string } | undefined} client
  * @param {{ timeoutMs?: number, fetch?: typeof fetch }} [options]
  * @returns {Promise<KeycloakAnswer>}
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
 export async function postForm(url, form, client, { timeoutMs = 5000, fetch = globalThis.fetch } = {}) {
-  /** @type {Record<string, string>} */
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (client) {
-    const encode = (/** @type {string} */ value) => encodeURIComponent(value);
-    headers.authorization = `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret)}`).toString('base64')}`;
-  }
-  const response = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: new URLSearchParams(form),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await response.text();
-  /** @type {Record<string, any>} */
-  let body = {};
+  const auth =
+    client === undefined
+      ? { clientId: '', apply() {} }
+      : 'publicClientId' in client
+        ? publicClient(client.publicClientId)
+        : clientSecretBasic(client.clientId, client.clientSecret);
   try {
-    body = text ? JSON.parse(text) : {};
-  } catch {
-    body = { error: 'not_json', error_description: `HTTP ${response.status} with a body that is not JSON` };
+    return await postKeycloakForm(fetch, url, form, auth, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error;
+    return { status: 0, body: { error: error.code, error_description: error.message } };
   }
-  return { status: response.status, body };
 }
 
 /**
@@ -90,10 +95,11 @@ export function clientCredentialsGrant(endpoints, client) {
  * A password-grant token request through a public client (the dev-only `demo-cli`).
  * @param {ReturnType<typeof realmEndpoints>} endpoints
  * @param {{ clientId: string, username: string, password: string }} user
+ * @param {{ timeoutMs?: number, fetch?: typeof fetch }} [options]
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
  */
-export function passwordGrant(endpoints, { clientId, username, password }) {
-  return postForm(endpoints.token, { grant_type: 'password', client_id: clientId, username, password });
+export function passwordGrant(endpoints, { clientId, username, password }, options = {}) {
+  return postForm(endpoints.token, { grant_type: 'password', username, password }, { publicClientId: clientId }, options);
 }
 
 /**
@@ -121,6 +127,17 @@ export function tokenExchange(endpoints, client, subjectToken, audience) {
  */
 export function introspect(endpoints, client, token) {
   return postForm(endpoints.introspection, { token, token_type_hint: 'access_token' }, client);
+}
+
+/**
+ * Revokes `token` as the client it was issued to (RFC 7009); Keycloak answers 200 with no body.
+ * @param {ReturnType<typeof realmEndpoints>} endpoints
+ * @param {ClientCredentials} client
+ * @param {string} token
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ */
+export function revoke(endpoints, client, token) {
+  return postForm(endpoints.revocation, { token, token_type_hint: 'access_token' }, client);
 }
 
 /**

@@ -17,7 +17,7 @@ import { checkSecretsEmulatorPrerequisites, seedSecrets, startSecretsEmulator, s
 const markerFile = (config) => path.join(config.stateDir, 'stack.json');
 
 /** What serverless offline bundles: a change to any of these makes a running stack stale. */
-const BUNDLED_SOURCES = ['functions', 'authorizer', 'shared', 'serverless.yml', 'package-lock.json'];
+const BUNDLED_SOURCES = ['functions', 'authorizer', 'shared', 'bench', 'serverless.yml', 'package-lock.json', 'tsconfig.bundle.json'];
 
 /** A hash of the bundled sources' paths and contents. */
 export function sourcesFingerprint() {

@@ -26,3 +26,17 @@ export function clientSecretBasic(clientId: string, clientSecret: string): Clien
 function formEncode(value: string): string {
   return encodeURIComponent(value).replace(/%20/g, '+');
 }
+
+/**
+ * A public client (token endpoint auth method `none`): only its `client_id`, in the form body. For
+ * clients that cannot keep a secret (a CLI, a browser app); a service always authenticates.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.1
+ */
+export function publicClient(clientId: string): ClientAuth {
+  return {
+    clientId,
+    apply(_headers, body) {
+      body.set('client_id', clientId);
+    },
+  };
+}

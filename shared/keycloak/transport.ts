@@ -50,7 +50,8 @@ export async function postForm(
   });
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // An empty body is an empty answer (a revocation's 200, RFC 7009); the parse… functions judge it.
+    parsed = text.trim() === '' ? {} : JSON.parse(text);
   } catch (error) {
     throw new KeycloakProtocolError(`Keycloak answered HTTP ${response.status} with a body that is not JSON`, { cause: error });
   }

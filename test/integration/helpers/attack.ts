@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT, exportSPKI, generateKeyPair, importJWK, type JWK, type JWTPayload } from 'jose';
 import { expect } from 'vitest';
-import { type ApiAnswer, issuer, keycloakAdmin, keycloakCallsDuring, stack } from './stack';
+import { clientCredentialsGrant, postForm, realmEndpoints } from '../../../scripts/lib/oidc.mjs';
+import { type ApiAnswer, accessTokenOf, endpoints, issuer, keycloakAdmin, keycloakCallsDuring, stack } from './stack';
 
 /** Anything that looks like a JWT (three base64url segments starting with a JSON header). */
 export const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;
@@ -45,17 +46,9 @@ const foreignRealm = JSON.parse(readFileSync(path.join(path.dirname(stack.realmF
 export const foreignIssuer = `${stack.keycloakUrl}/realms/${foreignRealm.realm}`;
 
 async function clientCredentials(realmIssuer: string, clientId: string, secret: string): Promise<string> {
-  const response = await fetch(`${realmIssuer}/protocol/openid-connect/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials' }),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  if (!response.ok || !body.access_token) throw new Error(`token request to ${realmIssuer} failed: ${response.status}`);
-  return body.access_token;
+  const realmName = realmIssuer.slice(realmIssuer.lastIndexOf('/') + 1);
+  const answer = await clientCredentialsGrant(realmEndpoints(stack.keycloakUrl, realmName), { clientId, clientSecret: secret });
+  return accessTokenOf(answer, `token request to ${realmIssuer}`);
 }
 
 /** A token of the foreign realm's look-alike `service-a`: aud service-b and service-c, all their roles. */
@@ -116,13 +109,9 @@ export async function createProbeClient(): Promise<ProbeClient> {
 
 /** A realm user's tokens from the dev-only demo-cli client with scope openid: access, refresh and ID token. */
 export async function userTokenSet(username: string, password: string): Promise<{ access_token: string; refresh_token: string; id_token: string }> {
-  const response = await fetch(`${issuer}/protocol/openid-connect/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', client_id: 'demo-cli', username, password, scope: 'openid' }),
-  });
-  if (!response.ok) throw new Error(`password grant failed: ${response.status}`);
-  return (await response.json()) as { access_token: string; refresh_token: string; id_token: string };
+  const answer = await postForm(endpoints.token, { grant_type: 'password', username, password, scope: 'openid' }, { publicClientId: 'demo-cli' });
+  if (answer.status !== 200) throw new Error(`password grant failed: ${answer.status}`);
+  return answer.body as { access_token: string; refresh_token: string; id_token: string };
 }
 
 /** base64url of a JSON value, or of raw text. */

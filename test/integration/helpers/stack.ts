@@ -5,10 +5,20 @@
 import { readFileSync } from 'node:fs';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { stackConfig } from '../../../scripts/lib/config.mjs';
+import { createAdminClient } from '../../../scripts/lib/keycloak-admin.mjs';
+import {
+  clientCredentialsGrant,
+  passwordGrant,
+  realmEndpoints,
+  revoke as revokeAt,
+  tokenExchange,
+  type KeycloakAnswer,
+} from '../../../scripts/lib/oidc.mjs';
 
 export const stack = stackConfig();
 export const issuer = `${stack.keycloakUrl}/realms/${stack.realm}`;
-const tokenEndpoint = `${issuer}/protocol/openid-connect/token`;
+/** The stack realm's endpoints, for the dev client (scripts/lib/oidc.mjs, built on the library). */
+export const endpoints = realmEndpoints(stack.keycloakUrl, stack.realm);
 
 interface RealmFile {
   clients: { clientId: string; secret?: string }[];
@@ -30,38 +40,27 @@ export function devPassword(username: string): string {
   return password;
 }
 
-async function tokenRequest(form: Record<string, string>, basic?: [string, string]): Promise<Record<string, unknown>> {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (basic) headers.authorization = `Basic ${Buffer.from(`${basic[0]}:${basic[1]}`).toString('base64')}`;
-  const response = await fetch(tokenEndpoint, { method: 'POST', headers, body: new URLSearchParams(form) });
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
-  return body;
+/** The access token of a successful token-endpoint answer; throws with Keycloak's error otherwise. */
+export function accessTokenOf(answer: KeycloakAnswer, what: string): string {
+  const token = answer.body.access_token;
+  if (answer.status !== 200 || typeof token !== 'string') throw new Error(`${what} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return token;
 }
 
 /** A fresh client-credentials access token of `clientId`, straight from Keycloak. */
 export async function clientToken(clientId: string): Promise<string> {
-  return (await tokenRequest({ grant_type: 'client_credentials' }, [clientId, devSecret(clientId)])).access_token as string;
+  return accessTokenOf(await clientCredentialsGrant(endpoints, { clientId, clientSecret: devSecret(clientId) }), 'token request');
 }
 
 /** A realm user's access token from the dev-only `demo-cli` client (password grant). */
 export async function userToken(username: string): Promise<string> {
-  const body = await tokenRequest({ grant_type: 'password', client_id: 'demo-cli', username, password: devPassword(username) });
-  return body.access_token as string;
+  return accessTokenOf(await passwordGrant(endpoints, { clientId: 'demo-cli', username, password: devPassword(username) }), 'password grant');
 }
 
 /** Exchanges `subjectToken` as `clientId` for a token meant for `audience`. */
 export async function exchangedToken(clientId: string, subjectToken: string, audience: string): Promise<string> {
-  const body = await tokenRequest(
-    {
-      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-      subject_token: subjectToken,
-      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-      audience,
-    },
-    [clientId, devSecret(clientId)],
-  );
-  return body.access_token as string;
+  const answer = await tokenExchange(endpoints, { clientId, clientSecret: devSecret(clientId) }, subjectToken, audience);
+  return accessTokenOf(answer, 'token exchange');
 }
 
 /** The claims of a token, for assertions (no verification: it came straight from Keycloak). */
@@ -121,15 +120,8 @@ export function runningStack(): { introspectionCacheTtlSeconds: number } {
 
 /** Revokes an access token at Keycloak (RFC 7009), authenticated as the client it was issued to. */
 export async function revoke(token: string, clientId: string): Promise<void> {
-  const response = await fetch(`${issuer}/protocol/openid-connect/revoke`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${clientId}:${devSecret(clientId)}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-  });
-  if (!response.ok) throw new Error(`revocation failed: ${response.status}`);
+  const answer = await revokeAt(endpoints, { clientId, clientSecret: devSecret(clientId) }, token);
+  if (answer.status !== 200) throw new Error(`revocation failed: ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 
 /** Resolves after `ms` milliseconds. */
@@ -143,15 +135,9 @@ export async function keycloakCallsDuring(action: () => Promise<unknown>): Promi
   return { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs };
 }
 
-/** A token of Keycloak's bootstrap admin (dev only), for changing the realm during a test. */
-async function adminToken(): Promise<string> {
-  const response = await fetch(`${stack.keycloakUrl}/realms/master/protocol/openid-connect/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: stack.adminUser, password: stack.adminPassword }),
-  });
-  if (!response.ok) throw new Error(`admin login failed: ${response.status}`);
-  return ((await response.json()) as { access_token: string }).access_token;
+/** The dev admin client of `realm` (scripts/lib/keycloak-admin.mjs); it logs in at each call, as tests change realms. */
+function adminOf(realm: string) {
+  return createAdminClient({ keycloakUrl: stack.keycloakUrl, realm, user: stack.adminUser, password: stack.adminPassword });
 }
 
 /** Calls Keycloak's admin REST API of the stack's realm. */
@@ -161,14 +147,10 @@ export async function keycloakAdmin(method: string, path: string, body?: unknown
 
 /** Calls Keycloak's admin REST API of any realm; an empty `realm` addresses `/admin/realms` itself (create a realm). */
 export async function keycloakAdminOf(realm: string, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${stack.keycloakUrl}/admin/realms${realm ? `/${realm}` : ''}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!response.ok) throw new Error(`admin ${method} ${path} failed: ${response.status} ${await response.text()}`);
-  const text = await response.text();
-  return text ? JSON.parse(text) : undefined;
+  const admin = await adminOf(realm);
+  const answer = await admin.request(method, `${realm ? `/${encodeURIComponent(realm)}` : ''}${path}`, body);
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`admin ${method} ${path} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }
 
 /** Sets a client's secret in Keycloak to `secret`. */

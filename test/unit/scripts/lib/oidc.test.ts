@@ -79,26 +79,48 @@ describe('formatExpiry', () => {
   });
 });
 
-describe('postForm', () => {
-  it('sends the client credentials as HTTP Basic, form-encoded, and never in the body', async () => {
-    let seen: { headers: Record<string, string>; body: string } | undefined;
+describe('postForm (through the library transport)', () => {
+  it("sends the client credentials as the library does: HTTP Basic, form-encoded (a space is '+'), never in the body", async () => {
+    let seen: { headers: Headers; body: string; redirect: RequestRedirect | undefined } | undefined;
     const fakeFetch = (async (_url: string, init: RequestInit) => {
-      seen = { headers: init.headers as Record<string, string>, body: String(init.body) };
+      seen = { headers: new Headers(init.headers), body: String(init.body), redirect: init.redirect };
       return new Response('{"active":true}', { status: 200 });
     }) as unknown as typeof fetch;
 
-    const answer = await postForm('http://kc/introspect', { token: 't' }, { clientId: 'service b', clientSecret: 's:1' }, { fetch: fakeFetch });
+    const answer = await postForm('https://kc/introspect', { token: 't' }, { clientId: 'service b', clientSecret: 's:1' }, { fetch: fakeFetch });
 
     expect(answer).toEqual({ status: 200, body: { active: true } });
-    expect(seen?.headers.authorization).toBe(`Basic ${Buffer.from('service%20b:s%3A1').toString('base64')}`);
+    expect(seen?.headers.get('authorization')).toBe(`Basic ${Buffer.from('service+b:s%3A1').toString('base64')}`);
     expect(seen?.body).toBe('token=t');
+    expect(seen?.redirect).toBe('manual');
   });
 
-  it('turns a body that is not JSON into an error answer with the status', async () => {
+  it('sends a public client as its client_id in the body, with no Authorization header', async () => {
+    let seen: { headers: Headers; body: string } | undefined;
+    const fakeFetch = (async (_url: string, init: RequestInit) => {
+      seen = { headers: new Headers(init.headers), body: String(init.body) };
+      return new Response('{"access_token":"x"}', { status: 200 });
+    }) as unknown as typeof fetch;
+
+    await postForm('https://kc/token', { grant_type: 'password' }, { publicClientId: 'demo-cli' }, { fetch: fakeFetch });
+
+    expect(seen?.headers.get('authorization')).toBeNull();
+    expect(new URLSearchParams(seen?.body).get('client_id')).toBe('demo-cli');
+  });
+
+  it("turns a failure the library throws (a 502 with HTML) into an answer with the library's code", async () => {
     const fakeFetch = (async () => new Response('<html>bad gateway</html>', { status: 502 })) as unknown as typeof fetch;
 
-    const answer = await postForm('http://kc/token', {}, undefined, { fetch: fakeFetch });
+    const answer = await postForm('https://kc/token', {}, undefined, { fetch: fakeFetch });
 
-    expect(answer).toEqual({ status: 502, body: { error: 'not_json', error_description: 'HTTP 502 with a body that is not JSON' } });
+    expect(answer).toEqual({ status: 0, body: { error: 'KEYCLOAK_UNAVAILABLE', error_description: 'Keycloak answered HTTP 502' } });
+  });
+
+  it('reads an empty 200 (a revocation) as an empty answer', async () => {
+    const fakeFetch = (async () => new Response('', { status: 200 })) as unknown as typeof fetch;
+
+    const answer = await postForm('https://kc/revoke', { token: 't' }, { clientId: 'a', clientSecret: 'b' }, { fetch: fakeFetch });
+
+    expect(answer).toEqual({ status: 200, body: {} });
   });
 });
