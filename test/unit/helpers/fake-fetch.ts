@@ -8,6 +8,8 @@ export interface FetchCall {
   /** The body as sent on the wire (form or JSON text). */
   body: string;
   signal: AbortSignal | undefined;
+  /** The redirect mode asked for (`manual`: a redirect is answered, not followed). */
+  redirect: RequestInit['redirect'];
 }
 
 /** Decides the answer to one call; may throw or reject to simulate a network failure. */
@@ -31,6 +33,7 @@ export function createFakeFetch(respond: Responder): FakeFetch {
       headers: new Headers(init.headers),
       body: init.body === undefined || init.body === null ? '' : String(init.body),
       signal: init.signal ?? undefined,
+      redirect: init.redirect,
     };
     calls.push(call);
     return respond(call);

@@ -81,7 +81,7 @@ describe('formatExpiry', () => {
 
 describe('postForm (through the library transport)', () => {
   it("sends the client credentials as the library does: HTTP Basic, form-encoded (a space is '+'), never in the body", async () => {
-    let seen: { headers: Headers; body: string; redirect: RequestRedirect | undefined } | undefined;
+    let seen: { headers: Headers; body: string; redirect: RequestInit['redirect'] } | undefined;
     const fakeFetch = (async (_url: string, init: RequestInit) => {
       seen = { headers: new Headers(init.headers), body: String(init.body), redirect: init.redirect };
       return new Response('{"active":true}', { status: 200 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientSecretBasic } from 'keycloak-lambda-s2s';
+import { publicClient, clientSecretBasic } from 'keycloak-lambda-s2s';
 
 function applied(clientId: string, secret: string): { headers: Headers; body: URLSearchParams } {
   const headers = new Headers();
@@ -52,5 +52,21 @@ describe('clientSecretBasic', () => {
     // Assess
     expect(serialised).not.toContain('TOP-SECRET-VALUE');
     expect(serialised).not.toContain(Buffer.from('service-c:TOP-SECRET-VALUE').toString('base64'));
+  });
+});
+
+describe('publicClient', () => {
+  it('puts only the client_id in the form body and no Authorization header', () => {
+    // Prepare
+    const headers = new Headers();
+    const body = new URLSearchParams({ grant_type: 'password' });
+
+    // Act
+    publicClient('demo-cli').apply(headers, body);
+
+    // Assess
+    expect(headers.get('authorization')).toBeNull();
+    expect(body.get('client_id')).toBe('demo-cli');
+    expect(publicClient('demo-cli').clientId).toBe('demo-cli');
   });
 });

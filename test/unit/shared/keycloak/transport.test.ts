@@ -21,6 +21,29 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('postForm', () => {
+  it('never follows a redirect: it asks fetch for manual redirects', async () => {
+    // Prepare
+    const { fake, answer } = send(() => jsonResponse({ access_token: 'x' }));
+
+    // Act
+    await answer;
+
+    // Assess
+    expect(fake.calls[0]?.redirect).toBe('manual');
+  });
+
+  it.each([301, 302, 303, 307, 308])('refuses a %i redirect as a protocol error, with the body left unread', async (status) => {
+    // Prepare
+    const { answer } = send(() => new Response('{"active":true}', { status, headers: { location: 'https://evil.example/introspect' } }));
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakProtocolError);
+    expect((error as KeycloakProtocolError).message).toBe(`Keycloak answered a redirect (HTTP ${status}); redirects are never followed`);
+  });
+
   it('POSTs the form, url-encoded, with client authentication, accept JSON and a timeout signal', async () => {
     // Prepare
     const { fake, answer } = send(() => jsonResponse({ access_token: 'x' }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Principal, type RouteRule } from 'keycloak-lambda-s2s';
-import { apiStagePrefix, buildPolicy } from 'keycloak-lambda-s2s/lambda';
+import { apiStagePrefix, buildPolicy, resourcePattern } from 'keycloak-lambda-s2s/lambda';
 import { FIXED_NOW_SECONDS } from '../../helpers/clock';
 import { API_STAGE_PREFIX } from '../../helpers/events';
 
@@ -123,5 +123,33 @@ describe('buildPolicy', () => {
 
     // Assess
     expect(policy.context?.permissions).toBe('');
+  });
+});
+
+describe('resourcePattern', () => {
+  it.each([
+    ['/orders', '/orders'],
+    ['/orders/{id}', '/orders/*'],
+    ['/orders/{id}/lines/{line}', '/orders/*/lines/*'],
+    ['/files/{proxy+}', '/files/*'],
+  ])('writes %s as %s in a policy resource', (path, pattern) => {
+    // Assess
+    expect(resourcePattern(path)).toBe(pattern);
+  });
+
+  it('lets a route with a path parameter be allowed for every value of it', () => {
+    // Act
+    const policy = buildPolicy(principal(['orders.read']), { show: { method: 'GET', path: '/orders/{id}', permissions: ['orders.read'] } }, API_STAGE_PREFIX, TOKEN_HASH);
+
+    // Assess
+    expect(policy.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: [`${API_STAGE_PREFIX}/GET/orders/*`] });
+  });
+
+  it("passes the session id on in the context when the token has one", () => {
+    // Act
+    const policy = buildPolicy({ ...principal([]), sid: 'session-1' }, ROUTES, API_STAGE_PREFIX, TOKEN_HASH);
+
+    // Assess
+    expect(policy.context?.sid).toBe('session-1');
   });
 });
