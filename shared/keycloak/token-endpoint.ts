@@ -5,8 +5,9 @@ import {
 } from '../errors';
 import type { KeycloakAnswer } from './transport';
 
-/** RFC 8693 identifiers. */
+/** The token-exchange grant type (RFC 8693 section 2.1). */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** The token type of an access token, as subject and as requested token (RFC 8693 section 3). */
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 /** A successful token-endpoint answer; wire names kept as in RFC 6749 / RFC 8693. */

@@ -1,4 +1,7 @@
-/** The inventory service's TOKEN authorizer: the library's, configured with this team's routes. */
+/**
+ * The TOKEN authorizer of every service of this team, deployed once per service: `SERVICE_NAME`
+ * picks the service's routes, the library does the rest.
+ */
 import { createAuthorizer } from 'keycloak-lambda-s2s/lambda';
 import { routes } from './routes.js';
 

@@ -1,6 +1,6 @@
 /**
  * The orders service: behind its own authorizer, it exchanges the token it received for one meant
- * for inventory (RFC 8693) and reserves stock there.
+ * for inventory (RFC 8693) and takes the item out of stock there.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { BadRequestError, createExchangedTokens, type Clock } from 'keycloak-lambda-s2s';
@@ -40,12 +40,12 @@ export function createOrdersHandler(env: Env, overrides: RuntimeOverrides & { no
       const caller = principalFromContext(event, routes.orders.place, now);
       const { sku } = jsonBody(event);
       if (typeof sku !== 'string' || sku === '') throw new BadRequestError('sku', 'sku must be a non-empty string');
-      const reservation = await postWithFreshTokenOn401(
+      const adjustment = await postWithFreshTokenOn401(
         inventory,
         'inventory',
-        { path: routes.inventory.reserve.path, body: { sku, quantity: 1 }, correlationId },
+        { path: routes.inventory.adjust.path, body: { sku, delta: -1 }, correlationId },
         exchanged.source(authorizedBearerToken(event), 'inventory'),
       );
-      return json(200, { placed: sku, by: caller.sub, reservation });
+      return json(200, { placed: sku, by: caller.sub, adjustment });
     });
 }

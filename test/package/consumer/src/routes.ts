@@ -3,7 +3,7 @@ import { defineRouteTable } from 'keycloak-lambda-s2s';
 
 export const routes = defineRouteTable({
   inventory: {
-    reserve: { method: 'POST', path: '/inventory/reservations', permissions: ['stock.reserve'] },
+    adjust: { method: 'POST', path: '/inventory/adjustments', permissions: ['stock.adjust'] },
     item: { method: 'GET', path: '/inventory/items/{sku}', permissions: ['stock.read'] },
   },
   orders: {

@@ -41,6 +41,7 @@ export function jwt(claims: Record<string, unknown>): string {
 
 export interface Call {
   url: string;
+  body: unknown;
   form: URLSearchParams | undefined;
   headers: Headers;
 }
@@ -51,6 +52,7 @@ export function fakeFetch(respond: (call: Call) => unknown) {
   const fetch = async (input: string | URL, init?: RequestInit) => {
     const call: Call = {
       url: String(input),
+      body: init?.body,
       form: init?.body instanceof URLSearchParams ? init.body : undefined,
       headers: new Headers(init?.headers),
     };

@@ -29,23 +29,24 @@ function placeOrder(token: string): APIGatewayProxyEvent {
   } as unknown as APIGatewayProxyEvent;
 }
 
-test('exchanges the caller token for one meant for inventory, then reserves stock with it', async () => {
+test('exchanges the caller token for one meant for inventory, then adjusts the stock with it', async () => {
   const exchanged = jwt({ iss: ISSUER, sub: 'user-7', aud: 'inventory', azp: 'orders', exp: NOW_SECONDS + 300 });
   const network = fakeFetch((call) =>
-    call.url === TOKEN_ENDPOINT ? { access_token: exchanged, token_type: 'Bearer', expires_in: 300 } : { reserved: true },
+    call.url === TOKEN_ENDPOINT ? { access_token: exchanged, token_type: 'Bearer', expires_in: 300 } : { adjusted: true },
   );
   const handler = createOrdersHandler(envOf('orders', { INVENTORY_URL }), { fetch: network.fetch, secretsClient: fakeSecrets(), now: () => NOW_SECONDS * 1000 });
 
   const response = await handler(placeOrder(subjectToken));
 
   assert.equal(response.statusCode, 200, response.body);
-  assert.deepEqual(JSON.parse(response.body), { placed: 'sku-1', by: 'user-7', reservation: { reserved: true } });
-  const [exchange, reserve] = network.calls;
+  assert.deepEqual(JSON.parse(response.body), { placed: 'sku-1', by: 'user-7', adjustment: { adjusted: true } });
+  const [exchange, adjust] = network.calls;
   assert.equal(exchange?.form?.get('grant_type'), 'urn:ietf:params:oauth:grant-type:token-exchange');
   assert.equal(exchange?.form?.get('audience'), 'inventory');
   assert.equal(exchange?.form?.get('subject_token'), subjectToken);
-  assert.equal(reserve?.url, `${INVENTORY_URL}/inventory/reservations`);
-  assert.equal(reserve?.headers.get('authorization'), `Bearer ${exchanged}`);
+  assert.equal(adjust?.url, `${INVENTORY_URL}/inventory/adjustments`);
+  assert.equal(adjust?.headers.get('authorization'), `Bearer ${exchanged}`);
+  assert.deepEqual(JSON.parse(String(adjust?.body)), { sku: 'sku-1', delta: -1 });
 });
 
 test('refuses a request whose bearer token is not the one its authorizer decided on', async () => {
