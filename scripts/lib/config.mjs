@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The stack's ports, URLs and paths: the defaults of DESIGN.md's command and port contract, each
+ * The stack's ports, URLs and paths: the defaults of the command and port contract (README, "Commands"), each
  * overridable by an environment variable. Scripts and integration tests read this one place.
  */
 import { readdirSync } from 'node:fs';

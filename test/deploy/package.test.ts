@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleSizes, packageService, type PackagedService } from '../../scripts/bundle-size.mjs';
 import { projectRoot } from '../../scripts/lib/config.mjs';
 
-// Proves, without an AWS account, what DESIGN.md "Deploying" asks of the packaged template.
+// Proves, without an AWS account, what docs/deploy.md promises of the packaged template.
 
 const STAGE = 'ci';
 const SERVICE = 'keycloak-s2s';

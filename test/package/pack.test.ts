@@ -5,60 +5,22 @@
  * esbuild, type-checked against the published declarations, and unit-tested with Node's own runner.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLibrary } from '../../scripts/lib/build.mjs';
+import { type ConsumerProject, installConsumerProject, manifest, repositoryBin, repositoryRoot, run } from './consumer-project';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
-const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-  devDependencies: Record<string, string>;
-};
-
-let work: string;
+let project: ConsumerProject;
 let consumer: string;
 let tarball: string;
 
-function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
-
 beforeAll(() => {
-  work = mkdtempSync(path.join(tmpdir(), 'kls2s-pack-'));
-  // The build first (when the sources changed), so that pack's own output is the JSON alone;
-  // prepack builds too, for a publish.
-  buildLibrary();
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root)) as { filename: string }[];
-  tarball = path.join(work, packed[0]!.filename);
-  consumer = path.join(work, 'consumer');
-  cpSync(path.join(import.meta.dirname, 'consumer'), consumer, { recursive: true });
-  // Only what a team would install: the tarball, and the type packages of its own code.
-  run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      '--ignore-scripts',
-      tarball,
-      `@types/aws-lambda@${manifest.devDependencies['@types/aws-lambda']}`,
-      `@types/node@${manifest.devDependencies['@types/node']}`,
-    ],
-    consumer,
-  );
+  project = installConsumerProject();
+  ({ dir: consumer, tarball } = project);
 }, 240_000);
 
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => project?.remove());
 
 describe('the packed library', () => {
   it('ships the built entry points and their declarations, and nothing else', () => {
@@ -77,7 +39,7 @@ describe('the packed library', () => {
     // Assess
     expect(installed).toContain('dist');
     expect(installed).not.toContain('shared');
-    expect(path.relative(root, consumer).startsWith('..')).toBe(true);
+    expect(path.relative(repositoryRoot, consumer).startsWith('..')).toBe(true);
   });
 
   it("bundles the team's authorizer and handler with esbuild from the public entry points alone", async () => {
@@ -103,7 +65,7 @@ describe('the packed library', () => {
 
   it('type-checks against the published declarations (strict, nodenext resolution)', () => {
     // Act
-    const output = run(bin('tsc'), ['-p', 'tsconfig.json'], consumer);
+    const output = run(repositoryBin('tsc'), ['-p', 'tsconfig.json'], consumer);
 
     // Assess
     expect(output).toBe('');

@@ -208,7 +208,8 @@ describe('Secrets Manager faults', () => {
       const answer = await runA();
 
       expectFailure(answer, 500, { error: 'SECRET_INVALID' });
-      expect(answer.body.message).toContain('client_id is "service-b" but this service is "service-a"');
+      expect(answer.body.message).toContain('client_id does not match this service\'s client "service-a"');
+      expect(answer.text).not.toContain(devSecret('service-b'));
     } finally {
       await putSecret(emulator, secretIdOf('service-a'), goodValue('service-a'));
     }
