@@ -19,6 +19,14 @@ import {
 import { routes } from '../routes';
 
 const SERVICE_C = 'service-c';
+const INVENTORY = 'inventory';
+
+/**
+ * The inventory service's route B forwards stock adjustments to, when `INVENTORY_URL` names one: a
+ * fourth service built by a team from the packed library alone (test/package/consumer/,
+ * docs/adding-a-service.md). Without it B records the adjustment itself.
+ */
+export const INVENTORY_ADJUST_PATH = '/inventory/adjustments';
 
 /** Validates B's request body: `{ order_id: string | integer, amount: positive number }`. */
 export function parseProcessRequest(body: Record<string, unknown>): { order_id: string; amount: number } {
@@ -47,44 +55,63 @@ export function parseAdjustRequest(body: Record<string, unknown>): { sku: string
 
 /** What B's handler needs; built once per container. */
 export interface ServiceBDependencies {
-  /** Subject tokens exchanged for C. */
+  /** Subject tokens exchanged for C (and for inventory). */
   exchangedTokens: Pick<ExchangedTokens, 'source'>;
   serviceC: ServiceCaller;
+  /** The inventory service, when `INVENTORY_URL` is set. */
+  inventory?: ServiceCaller;
   now: Clock;
 }
 
-/** Builds B's dependencies from the environment (`SERVICE_C_URL` is C's base URL). */
+/**
+ * Builds B's dependencies from the environment: `SERVICE_C_URL` is C's base URL, and the optional
+ * `INVENTORY_URL` the inventory service's.
+ */
 export function createServiceBDependencies(env: Env, overrides: RuntimeOverrides & { now?: Clock } = {}): ServiceBDependencies {
-  const settings = readCallerSettings(env, { [SERVICE_C]: 'SERVICE_C_URL' });
+  const withInventory = Boolean(env.INVENTORY_URL?.trim());
+  const settings = readCallerSettings<string>(env, { [SERVICE_C]: 'SERVICE_C_URL', ...(withInventory ? { [INVENTORY]: 'INVENTORY_URL' } : {}) });
   const { identity } = createServiceRuntime(settings, overrides);
   const now = overrides.now ?? Date.now;
+  const callerOf = (service: string) =>
+    createServiceCaller({
+      service,
+      baseUrl: settings.downstreamUrls[service] as string,
+      timeoutMs: settings.downstreamTimeoutMs,
+      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    });
   return {
     now,
     exchangedTokens: createExchangedTokens({ identity, skewSeconds: settings.tokenExpirySkewSeconds, maxEntries: settings.tokenCacheMaxEntries, now }),
-    serviceC: createServiceCaller({
-      service: SERVICE_C,
-      baseUrl: settings.downstreamUrls[SERVICE_C],
-      timeoutMs: settings.downstreamTimeoutMs,
-      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
-    }),
+    serviceC: callerOf(SERVICE_C),
+    ...(withInventory ? { inventory: callerOf(INVENTORY) } : {}),
   };
 }
 
 /**
  * Service B. `POST /api/process`: validates the order, exchanges the token it received for one meant
  * for C (RFC 8693), and calls C; a 401 from C drops the cached exchanged token and exchanges once more.
- * `POST /api/inventory/adjust`: a route of its own permission (`inventory.adjust`), served by B alone.
+ * `POST /api/inventory/adjust`: a route of its own permission (`inventory.adjust`); B forwards the
+ * adjustment to the inventory service with a token exchanged for it when one is configured, else
+ * records it itself.
  */
 export function createServiceBHandler(dependencies: () => ServiceBDependencies, logger: Logger = createLogger('service-b')) {
   const { process: processRoute, adjustInventory } = routes['service-b'];
   const { compute } = routes[SERVICE_C];
   return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     handleRequest(event, { logger, now: Date.now }, async ({ correlationId }) => {
-      const { exchangedTokens, serviceC, now } = dependencies();
+      const { exchangedTokens, serviceC, inventory, now } = dependencies();
       if (event.resource === adjustInventory.path) {
         const principal = principalFromContext(event, adjustInventory, now);
         const adjustment = parseAdjustRequest(jsonBody(event));
-        return json(200, { adjusted: adjustment, caller: { sub: principal.sub, azp: principal.clientId } });
+        const caller = { sub: principal.sub, azp: principal.clientId };
+        if (!inventory) return json(200, { adjusted: adjustment, caller });
+        const inventoryBody = await postWithFreshTokenOn401(
+          inventory,
+          INVENTORY,
+          { path: INVENTORY_ADJUST_PATH, body: adjustment, correlationId },
+          exchangedTokens.source(authorizedBearerToken(event), INVENTORY),
+        );
+        return json(200, { adjusted: adjustment, inventory: inventoryBody, caller });
       }
       const principal = principalFromContext(event, processRoute, now);
       const order = parseProcessRequest(jsonBody(event));

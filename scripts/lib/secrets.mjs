@@ -14,7 +14,7 @@ import {
 import { StackError, assertPortFree, isPortOpen, startDetached, stopService, waitFor } from './proc.mjs';
 
 /** Services whose client secrets the functions read (C makes no Keycloak call of its own). */
-export const SERVICES_WITH_SECRETS = ['service-a', 'service-b', 'service-c'];
+export const SERVICES_WITH_SECRETS = ['service-a', 'service-b', 'service-c', 'inventory'];
 
 /**
  * Credentials the SDK needs to sign requests to the emulator; dummy values, never real ones.

@@ -28,7 +28,11 @@ const C_ANSWER = { result: 20, msg: 'Service C successfully processed request', 
 interface World {
   exchange?: (call: FetchCall, attempt: number) => Response | Promise<Response>;
   serviceC?: (call: FetchCall, attempt: number) => Response | Promise<Response>;
+  /** When set, B has an inventory service to forward adjustments to. */
+  inventory?: (call: FetchCall) => Response | Promise<Response>;
 }
+
+const INVENTORY_URL = 'https://inventory.test/prod';
 
 /** An exchanged token as Keycloak issues it: meant for the asked audience, issued to service-b. */
 function exchangedToken(audience: string, serial: number): string {
@@ -48,6 +52,7 @@ function setup(world: World = {}) {
       callsToC++;
       return (world.serviceC ?? (() => jsonResponse(C_ANSWER)))(call, callsToC);
     }
+    if (world.inventory && call.url === `${INVENTORY_URL}/inventory/adjustments`) return world.inventory(call);
     throw new Error(`unexpected call to ${call.url}`);
   });
   const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch });
@@ -56,6 +61,7 @@ function setup(world: World = {}) {
     now: clock.now,
     exchangedTokens: createExchangedTokens({ identity, skewSeconds: 30, maxEntries: 100, now: clock.now }),
     serviceC: createServiceCaller({ service: 'service-c', baseUrl: API_URL, timeoutMs: 5000, fetch: fake.fetch }),
+    ...(world.inventory ? { inventory: createServiceCaller({ service: 'inventory', baseUrl: INVENTORY_URL, timeoutMs: 5000, fetch: fake.fetch }) } : {}),
   };
   const log = createFakeLogger();
   return {
@@ -440,6 +446,26 @@ describe('createServiceBHandler', () => {
       expect(result.statusCode).toBe(200);
       expect(bodyOf(result)).toEqual({ adjusted: { sku: 'SKU-1', delta: 5 }, caller: { sub: 'user-1', azp: 'service-a' } });
       expect(fake.calls).toHaveLength(0);
+    });
+
+    it('forwards the adjustment to the inventory service with the token exchanged for inventory, when one is configured', async () => {
+      // Prepare
+      const { handler, fake } = setup({ inventory: () => jsonResponse({ adjusted: { sku: 'SKU-1', delta: 5 }, by: 'inventory' }) });
+
+      // Act
+      const result = await handler(adjustRequest({ sku: 'SKU-1', delta: 5 }, ['inventory.adjust']));
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(bodyOf(result)).toEqual({
+        adjusted: { sku: 'SKU-1', delta: 5 },
+        inventory: { adjusted: { sku: 'SKU-1', delta: 5 }, by: 'inventory' },
+        caller: { sub: 'user-1', azp: 'service-a' },
+      });
+      const [exchange, forward] = fake.calls;
+      expect(exchange && formOf(exchange)).toMatchObject({ audience: 'inventory', subject_token: subjectToken });
+      expect(forward?.headers.get('authorization')).toBe(`Bearer ${exchangedToken('inventory', 1)}`);
+      expect(JSON.parse(forward?.body ?? '')).toEqual({ sku: 'SKU-1', delta: 5 });
     });
 
     it('answers 403 without inventory.adjust', async () => {
