@@ -52,6 +52,16 @@ export function stackConfig(source = process.env) {
     stage,
     /** The authorizers' verdict-cache cap: how long a revoked token may still pass. */
     introspectionCacheTtlSeconds: Number(source.INTROSPECTION_CACHE_TTL_SECONDS || 60),
+    /**
+     * The local gateway's authorizer result TTL (`resultTtlInSeconds`): follows the verdict cap unless
+     * AUTHORIZER_RESULT_TTL_SECONDS is set (serverless.yml, params.dev); 0 when the cache is off.
+     */
+    authorizerResultTtlSeconds:
+      (source.OFFLINE_AUTHORIZER_CACHE || 'on') === 'off'
+        ? 0
+        : Number(source.AUTHORIZER_RESULT_TTL_SECONDS || source.INTROSPECTION_CACHE_TTL_SECONDS || 60),
+    /** `on` (default): serverless offline caches authorizer results as API Gateway does; `off`: it invokes them on every request. */
+    authorizerCache: source.OFFLINE_AUTHORIZER_CACHE || 'on',
     httpPort,
     lambdaPort,
     apiUrl: `http://${host}:${httpPort}/${stage}`,

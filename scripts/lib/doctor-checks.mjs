@@ -305,7 +305,7 @@ export function checkIntrospection({ introspector, token, tokenAudience, expectA
 }
 
 /**
- * The authorizer cache TTLs of serverless.yml: every numeric value (or `${env:…, default}`) given to
+ * The authorizer cache TTLs of serverless.yml: every numeric value (or `${env:…, [env:…,] default}`) given to
  * `introspectionCacheTtlSeconds` or `authorizerResultTtlSeconds`, with its line.
  * @param {string} text serverless.yml
  * @param {NodeJS.ProcessEnv} [env] where `${env:NAME, default}` is resolved
@@ -318,8 +318,11 @@ export function readAuthorizerTtls(text, env = {}) {
     const match = /^\s*(introspectionCacheTtlSeconds|authorizerResultTtlSeconds):\s*(.+?)\s*(?:#.*)?$/.exec(raw);
     if (!match?.[1] || !match[2]) return;
     const [name, value] = [match[1], match[2]];
-    const fromEnv = /^\$\{env:(\w+),\s*'?(\d+)'?\}$/.exec(value);
-    const seconds = fromEnv?.[1] ? Number(env[fromEnv[1]] || fromEnv[2]) : Number(value.replace(/^['"]|['"]$/g, ''));
+    // `${env:A, 60}` or a chain of fallbacks `${env:A, env:B, 60}`: the first variable set, else the default.
+    const fromEnv = /^\$\{((?:env:\w+,\s*)+)'?(\d+)'?\}$/.exec(value);
+    const names = fromEnv?.[1] ? [...fromEnv[1].matchAll(/env:(\w+)/g)].map((m) => /** @type {string} */ (m[1])) : [];
+    const setName = names.find((n) => env[n]);
+    const seconds = fromEnv ? Number((setName && env[setName]) || fromEnv[2]) : Number(value.replace(/^['"]|['"]$/g, ''));
     if (Number.isFinite(seconds)) found.push({ name, seconds, line: index + 1 });
   });
   return found;

@@ -21,6 +21,8 @@ export function offlineEnv(config) {
     KEYCLOAK_URL: config.keycloakUrl,
     KEYCLOAK_REALM: config.realm,
     INTROSPECTION_CACHE_TTL_SECONDS: String(config.introspectionCacheTtlSeconds),
+    // The local gateway (scripts/lib/gateway-authorizer.mjs, docs/local-gateway.md).
+    OFFLINE_AUTHORIZER_CACHE: config.authorizerCache,
     OFFLINE_HTTP_PORT: String(config.httpPort),
     OFFLINE_LAMBDA_PORT: String(config.lambdaPort),
     SLS_TELEMETRY_DISABLED: '1',

@@ -16,8 +16,18 @@ import { checkSecretsEmulatorPrerequisites, seedSecrets, startSecretsEmulator, s
 /** @param {ReturnType<typeof stackConfig>} config */
 const markerFile = (config) => path.join(config.stateDir, 'stack.json');
 
-/** What serverless offline bundles: a change to any of these makes a running stack stale. */
-const BUNDLED_SOURCES = ['functions', 'authorizer', 'shared', 'bench', 'serverless.yml', 'package-lock.json', 'tsconfig.bundle.json'];
+/** What serverless offline bundles or runs (its patch, the local gateway): a change to any of these makes a running stack stale. */
+const BUNDLED_SOURCES = [
+  'functions',
+  'authorizer',
+  'shared',
+  'bench',
+  'serverless.yml',
+  'package-lock.json',
+  'tsconfig.bundle.json',
+  'patches',
+  'scripts/lib/gateway-authorizer.mjs',
+];
 
 /** A hash of the bundled sources' paths and contents. */
 export function sourcesFingerprint() {
@@ -38,7 +48,7 @@ export function sourcesFingerprint() {
 
 /**
  * @param {ReturnType<typeof stackConfig>} config
- * @returns {{ sourcesFingerprint?: string, introspectionCacheTtlSeconds?: number } | undefined}
+ * @returns {{ sourcesFingerprint?: string, introspectionCacheTtlSeconds?: number, authorizerResultTtlSeconds?: number } | undefined}
  */
 function readMarker(config) {
   try {
@@ -54,6 +64,7 @@ function writeMarker(config) {
     startedAt: new Date().toISOString(),
     apiUrl: config.apiUrl,
     introspectionCacheTtlSeconds: config.introspectionCacheTtlSeconds,
+    authorizerResultTtlSeconds: config.authorizerResultTtlSeconds,
     sourcesFingerprint: sourcesFingerprint(),
   };
   writeFileSync(markerFile(config), JSON.stringify(marker, null, 2));

@@ -8,7 +8,9 @@ describe('warm requests', () => {
   it('cost no Keycloak round-trip on A’s route once the caches are warm', async () => {
     // Verdicts cached by earlier files would expire during the loop (a designed re-introspection, not a
     // per-request call): on a short-cap test stack, let them all lapse so the warm-up caches fresh ones.
-    const { introspectionCacheTtlSeconds: cap } = runningStack();
+    // The gateway's cached policies of those tokens lapse too (their TTL follows the cap on a test stack).
+    const { introspectionCacheTtlSeconds, authorizerResultTtlSeconds } = runningStack();
+    const cap = Math.max(introspectionCacheTtlSeconds, authorizerResultTtlSeconds);
     if (cap <= 10) await sleep(cap * 1000 + 250);
     await api('GET', '/run-service-b');
     await api('GET', '/run-service-b');

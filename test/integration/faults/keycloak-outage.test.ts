@@ -19,7 +19,7 @@ const offlineLog = () => jsonLines(readFileSync(`${stack.stateDir}/offline.log`,
 // Skipped when KEYCLOAK_URL names an external Keycloak: the tests do not own it and cannot stop it.
 describe.skipIf(stack.externalKeycloakUrl !== undefined)('Keycloak stopped and started again', () => {
   it('fails closed while it is down and serves again once it is back, without restarting anything else', async () => {
-    const { introspectionCacheTtlSeconds } = runningStack();
+    const { revocationDelaySeconds } = runningStack();
     await warmUp(stack.apiUrl); // this file may run first, on a cold stack
     const ownToken = await clientToken('service-a'); // never presented before the outage
     const aliceToken = await userToken('alice');
@@ -29,7 +29,7 @@ describe.skipIf(stack.externalKeycloakUrl !== undefined)('Keycloak stopped and s
     let restarted = false;
     try {
       await expect(fetch(`${stack.keycloakUrl}/realms/${stack.realm}`)).rejects.toThrow();
-      await sleep((introspectionCacheTtlSeconds + 1) * 1000); // cached verdicts lapse
+      await sleep((revocationDelaySeconds + 1) * 1000); // cached verdicts and gateway policies lapse
       const since = offlineLog().length;
 
       const atA = await callWithGuard(stack.apiUrl, 'GET', '/run-service-b');

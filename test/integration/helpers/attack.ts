@@ -58,7 +58,7 @@ export function foreignToken(): Promise<string> {
   return clientCredentials(foreignIssuer, 'service-a', secret);
 }
 
-/** A throw-away client of the services' realm whose tokens live 5 s and name service-b in `aud` without any of B's roles. */
+/** A throw-away client of the services' realm whose tokens live 5 s (unless told otherwise) and name service-b in `aud` without any of B's roles. */
 export interface ProbeClient {
   token(): Promise<string>;
   remove(): Promise<void>;
@@ -71,9 +71,9 @@ export const PROBE_TOKEN_LIFESPAN_SECONDS = 5;
  * Creates a {@link ProbeClient} through the admin API: a genuine, short-lived token of this realm,
  * meant for B. It is created by the test and removed after it, not kept in the realm file, so that
  * the realm stays what a deployment is checked against (test/deploy compares the authorizer cache
- * TTL with every token lifespan of the realm).
+ * TTL with every token lifespan of the realm). `lifespanSeconds` defaults to {@link PROBE_TOKEN_LIFESPAN_SECONDS}.
  */
-export async function createProbeClient(): Promise<ProbeClient> {
+export async function createProbeClient(lifespanSeconds: number = PROBE_TOKEN_LIFESPAN_SECONDS): Promise<ProbeClient> {
   const clientId = `it-expiry-probe-${process.pid}-${Date.now()}`;
   const secret = `it-probe-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   await keycloakAdmin('POST', '/clients', {
@@ -88,7 +88,7 @@ export async function createProbeClient(): Promise<ProbeClient> {
     directAccessGrantsEnabled: false,
     fullScopeAllowed: false,
     protocol: 'openid-connect',
-    attributes: { 'access.token.lifespan': String(PROBE_TOKEN_LIFESPAN_SECONDS) },
+    attributes: { 'access.token.lifespan': String(lifespanSeconds) },
     protocolMappers: [
       {
         name: 'audience service-b',

@@ -112,10 +112,19 @@ export async function keycloakCalls(): Promise<{ token: number; introspect: numb
   return { token: sum('/token'), introspect: sum('/token/introspect'), certs: sum('/certs') };
 }
 
-/** Settings of the running stack as `stack:up` recorded them (e.g. the authorizers' cache cap). */
-export function runningStack(): { introspectionCacheTtlSeconds: number } {
-  const recorded = JSON.parse(readFileSync(`${stack.stateDir}/stack.json`, 'utf8')) as { introspectionCacheTtlSeconds?: number };
-  return { introspectionCacheTtlSeconds: recorded.introspectionCacheTtlSeconds ?? 60 };
+/**
+ * Settings of the running stack as `stack:up` recorded them: the authorizers' verdict-cache cap, the
+ * local gateway's authorizer result TTL (0: cache off), and what they add up to — the longest a
+ * revoked token can still pass (a policy cached by the gateway just before the verdict lapsed).
+ */
+export function runningStack(): { introspectionCacheTtlSeconds: number; authorizerResultTtlSeconds: number; revocationDelaySeconds: number } {
+  const recorded = JSON.parse(readFileSync(`${stack.stateDir}/stack.json`, 'utf8')) as {
+    introspectionCacheTtlSeconds?: number;
+    authorizerResultTtlSeconds?: number;
+  };
+  const introspectionCacheTtlSeconds = recorded.introspectionCacheTtlSeconds ?? 60;
+  const authorizerResultTtlSeconds = recorded.authorizerResultTtlSeconds ?? introspectionCacheTtlSeconds;
+  return { introspectionCacheTtlSeconds, authorizerResultTtlSeconds, revocationDelaySeconds: introspectionCacheTtlSeconds + authorizerResultTtlSeconds };
 }
 
 /** Revokes an access token at Keycloak (RFC 7009), authenticated as the client it was issued to. */

@@ -236,6 +236,7 @@ describe('readAuthorizerTtls', () => {
     '  dev:',
     '    introspectionCacheTtlSeconds: ${env:INTROSPECTION_CACHE_TTL_SECONDS, 60}',
     '    resultTtlInSeconds: ${param:authorizerResultTtlSeconds}',
+    '    authorizerResultTtlSeconds: ${env:AUTHORIZER_RESULT_TTL_SECONDS, env:INTROSPECTION_CACHE_TTL_SECONDS, 60}',
   ].join('\n');
 
   it('reads numbers, quoted numbers and env defaults with their lines', () => {
@@ -243,7 +244,13 @@ describe('readAuthorizerTtls', () => {
       { name: 'introspectionCacheTtlSeconds', seconds: 60, line: 3 },
       { name: 'authorizerResultTtlSeconds', seconds: 90, line: 4 },
       { name: 'introspectionCacheTtlSeconds', seconds: 60, line: 6 },
+      { name: 'authorizerResultTtlSeconds', seconds: 60, line: 8 },
     ]);
+  });
+
+  it('resolves a chain of env fallbacks to the first variable that is set', () => {
+    expect(readAuthorizerTtls(yaml, { INTROSPECTION_CACHE_TTL_SECONDS: '5' })[3]?.seconds).toBe(5);
+    expect(readAuthorizerTtls(yaml, { INTROSPECTION_CACHE_TTL_SECONDS: '5', AUTHORIZER_RESULT_TTL_SECONDS: '7' })[3]?.seconds).toBe(7);
   });
 
   it('resolves an env reference from the environment when it is set', () => {
