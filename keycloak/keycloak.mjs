@@ -221,7 +221,7 @@ export function keycloakFailureMessage({ exit, log, logFile, realmFile, timeoutS
 
 /** @param {string} text */
 function stripAnsi(text) {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes removed here
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 

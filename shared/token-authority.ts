@@ -1,5 +1,5 @@
 import { ExpiringCache } from './cache';
-import { AuthError, ConfigError, TokenRejectedError, type TokenRejectionCode } from './errors';
+import { type AuthError, ConfigError, TokenRejectedError, type TokenRejectionCode } from './errors';
 import { assertIntegerInRange } from './options';
 import { sha256 } from './hash';
 import { acceptIntrospection } from './keycloak/introspection-check';

@@ -24,7 +24,7 @@ export class AdminLoginError extends StackError {
 /**
  * Logs in as an admin and returns request helpers for `realm`.
  * @param {{ keycloakUrl: string, realm: string, user: string, password: string, adminRealm?: string,
- *           timeoutMs?: number, fetch?: typeof fetch }} options
+ *           timeoutMs?: number, fetch?: typeof globalThis.fetch }} options
  */
 export async function createAdminClient({ keycloakUrl, realm, user, password, adminRealm = 'master', timeoutMs = 10_000, fetch = globalThis.fetch }) {
   const login = await passwordGrant(realmEndpoints(keycloakUrl, adminRealm), { clientId: 'admin-cli', username: user, password }, { timeoutMs, fetch });

@@ -62,7 +62,7 @@ export function realmEndpoints(keycloakUrl, realm) {
  * @param {string} url
  * @param {Record<string, string>} form
  * @param {ClientCredentials | { publicClientId: string } | undefined} client
- * @param {{ timeoutMs?: number, fetch?: typeof fetch }} [options]
+ * @param {{ timeoutMs?: number, fetch?: typeof globalThis.fetch }} [options]
  * @returns {Promise<KeycloakAnswer>}
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */

@@ -55,7 +55,10 @@ function iamStatements(template: Template): { owner: string; statement: Statemen
 function dependencies(resource: Resource, resourceIds: Set<string>): Set<string> {
   const found = new Set<string>(asArray(resource.DependsOn));
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
     if (node === null || typeof node !== 'object') return;
     for (const [key, value] of Object.entries(node)) {
       if (key === 'Ref' && typeof value === 'string') found.add(value);

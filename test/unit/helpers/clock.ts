@@ -1,4 +1,4 @@
-import { type Clock } from 'keycloak-lambda-s2s';
+import type { Clock } from 'keycloak-lambda-s2s';
 
 /** A fixed instant every unit test starts from: 2030-01-01T12:00:00Z, a whole second. */
 export const FIXED_NOW_MS = Date.UTC(2030, 0, 1, 12, 0, 0);

@@ -1,4 +1,4 @@
-import { type FetchLike } from 'keycloak-lambda-s2s';
+import type { FetchLike } from 'keycloak-lambda-s2s';
 
 /** One request the code under test sent. */
 export interface FetchCall {

@@ -1,4 +1,4 @@
-import { type Logger } from 'keycloak-lambda-s2s/lambda';
+import type { Logger } from 'keycloak-lambda-s2s/lambda';
 
 /** One line the code under test logged. */
 export interface LogLine {

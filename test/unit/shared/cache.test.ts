@@ -210,7 +210,14 @@ describe('ExpiringCache', () => {
 
       // Act
       const values = await Promise.all(
-        ['a', 'b'].map((key) => cache.getOrLoad(key, async () => (loaded.push(key), `value-${key}`), () => 1000)),
+        ['a', 'b'].map((key) => cache.getOrLoad(
+          key,
+          async () => {
+            loaded.push(key);
+            return `value-${key}`;
+          },
+          () => 1000,
+        )),
       );
 
       // Assess

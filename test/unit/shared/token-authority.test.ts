@@ -229,7 +229,10 @@ describe('createTokenAuthority', () => {
     it('accepts on the local check alone, without introspection', async () => {
       // Prepare
       const checked: string[] = [];
-      const jwtCheck: JwtCheck = async (token) => (checked.push(token), PRINCIPAL);
+      const jwtCheck: JwtCheck = async (token) => {
+        checked.push(token);
+        return PRINCIPAL;
+      };
       const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt', jwtCheck });
 
       // Act

@@ -1,6 +1,6 @@
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KeycloakUnavailableError, TokenRejectedError, createJwtCheck, type JwtCheckOptions } from 'keycloak-lambda-s2s';
+import { KeycloakUnavailableError, createJwtCheck, type JwtCheckOptions } from 'keycloak-lambda-s2s';
 import { FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
 import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { TEST_KID, signJwt, testJwks, unsignedJwt } from '../../helpers/jwt';

@@ -5,7 +5,7 @@ import { sha256, createTokenAuthority, createKeycloakClient, type KeycloakCallKi
 import { createAuthorizer, createAuthorizerHandler, type AuthorizerDependencies, type Env } from 'keycloak-lambda-s2s/lambda';
 import { describe, expect, it } from 'vitest';
 import { FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
-import { API_STAGE_PREFIX, METHOD_ARN, tokenAuthorizerEvent } from '../../helpers/events';
+import { API_STAGE_PREFIX, tokenAuthorizerEvent } from '../../helpers/events';
 import { basicHeader, fakeCredentials } from '../../helpers/fake-credentials';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { createFakeLogger } from '../../helpers/fake-logger';

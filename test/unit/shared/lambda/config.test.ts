@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defineRouteTable } from 'keycloak-lambda-s2s';
-import { readAuthorizerSettings, readCallerSettings, readServiceSettings, type Env } from 'keycloak-lambda-s2s/lambda';
+import { readAuthorizerSettings, readCallerSettings, type Env } from 'keycloak-lambda-s2s/lambda';
 
 const ROUTES = defineRouteTable({
   'service-b': { process: { method: 'POST', path: '/api/process', permissions: ['orders.approve'] } },

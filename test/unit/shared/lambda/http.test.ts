@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, BadRequestError, ClientAuthenticationError, ConfigError, DownstreamRejectedError, DownstreamUnavailableError, KeycloakProtocolError, KeycloakUnavailableError, PermissionDeniedError, SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, TokenRejectedError } from 'keycloak-lambda-s2s';
+import { type AuthError, BadRequestError, ClientAuthenticationError, ConfigError, DownstreamRejectedError, DownstreamUnavailableError, KeycloakProtocolError, KeycloakUnavailableError, PermissionDeniedError, SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, TokenRejectedError } from 'keycloak-lambda-s2s';
 import { MAX_BODY_BYTES, errorResponse, header, json, jsonBody } from 'keycloak-lambda-s2s/lambda';
 
 function bodyOf(result: { body: string }): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Principal, type RouteRule } from 'keycloak-lambda-s2s';
+import type { Principal, RouteRule } from 'keycloak-lambda-s2s';
 import { apiStagePrefix, buildPolicy, resourcePattern } from 'keycloak-lambda-s2s/lambda';
 import { FIXED_NOW_SECONDS } from '../../helpers/clock';
 import { API_STAGE_PREFIX } from '../../helpers/events';
