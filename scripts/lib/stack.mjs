@@ -45,7 +45,7 @@ export function sourcesFingerprint() {
 
 /**
  * What `.stack/stack.json` records about the stack.
- * @typedef {{ state?: 'starting' | 'up', owner?: StackOwner, sourcesFingerprint?: string, introspectionCacheTtlSeconds?: number }} StackMarker
+ * @typedef {{ state?: 'starting' | 'up', owner?: StackOwner, keycloakVersion?: string, sourcesFingerprint?: string, introspectionCacheTtlSeconds?: number }} StackMarker
  */
 
 /**
@@ -68,6 +68,7 @@ function writeMarker(config, marker) {
   mkdirSync(config.stateDir, { recursive: true });
   const record = {
     ...marker,
+    keycloakVersion: config.externalKeycloakUrl ? undefined : config.keycloakVersion,
     updatedAt: new Date().toISOString(),
     apiUrl: config.apiUrl,
     introspectionCacheTtlSeconds: config.introspectionCacheTtlSeconds,
@@ -139,6 +140,12 @@ export async function stackUp(config, progress, { owner } = {}) {
   await stopLeftovers(config, progress);
   if (await isStackUp(config)) {
     const marker = readMarker(config);
+    if (!config.externalKeycloakUrl && marker?.keycloakVersion && marker.keycloakVersion !== config.keycloakVersion) {
+      throw new StackError(
+        `The stack on these ports runs Keycloak ${marker.keycloakVersion}, not the ${config.keycloakVersion} KEYCLOAK_VERSION asks for: ` +
+          `stop it first (npm run stack:down) or use other ports (the *_PORT variables).`,
+      );
+    }
     const by = marker?.owner ? ` (started by \`${marker.owner.label}\`, pid ${marker.owner.pid})` : '';
     if (marker?.sourcesFingerprint !== sourcesFingerprint()) {
       // A reused stack must not serve stale bundles to the tests that follow.
