@@ -154,6 +154,13 @@ async function adminToken(): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** The version of the stack's Keycloak (admin `/admin/serverinfo`), e.g. "26.7.3". */
+export async function keycloakServerVersion(): Promise<string> {
+  const response = await fetch(`${stack.keycloakUrl}/admin/serverinfo`, { headers: { authorization: `Bearer ${await adminToken()}` } });
+  if (!response.ok) throw new Error(`admin GET /serverinfo failed: ${response.status}`);
+  return ((await response.json()) as { systemInfo: { version: string } }).systemInfo.version;
+}
+
 /** Calls Keycloak's admin REST API of the stack's realm. */
 export async function keycloakAdmin(method: string, path: string, body?: unknown): Promise<any> {
   return keycloakAdminOf(stack.realm, method, path, body);
