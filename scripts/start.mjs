@@ -23,7 +23,7 @@ const end = onLauncherEnd(async (reason) => {
   say(`stopping (${reason})…`);
   const stopped = await stackDown(config, say);
   say(`stopped ${stopped.join(', ') || 'nothing'}`);
-});
+}, { interruptCode: 0 });
 
 /** @type {boolean} */
 let startedHere;

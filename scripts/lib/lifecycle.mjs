@@ -52,15 +52,16 @@ export function sayError(line) {
   }
 }
 
-/** Exit codes by signal: 128 + its number, as shells report them (Ctrl-C, the usual end, exits 0). */
-const SIGNAL_EXIT = /** @type {const} */ ({ SIGINT: 0, SIGTERM: 143, SIGHUP: 129 });
-
 /**
- * Runs `cleanup` once, whichever way the launcher ends, then exits.
+ * Runs `cleanup` once, whichever way the launcher ends, then exits: on a signal with 128 + its
+ * number, as shells report it, except SIGINT with `interruptCode` (for `npm start` Ctrl-C is the
+ * usual end: 0; for a test run it is an interruption: 130).
  * @param {(reason: string) => Promise<void>} cleanup
+ * @param {{ interruptCode?: number }} [options]
  * @returns {(code: number, reason: string) => Promise<never>} ends the launcher the same way from its own code
  */
-export function onLauncherEnd(cleanup) {
+export function onLauncherEnd(cleanup, { interruptCode = 130 } = {}) {
+  const signalExit = { SIGINT: interruptCode, SIGTERM: 143, SIGHUP: 129 };
   /** @type {Promise<never> | undefined} */
   let ending;
   const end = (/** @type {number} */ code, /** @type {string} */ reason) => {
@@ -74,7 +75,7 @@ export function onLauncherEnd(cleanup) {
     })();
     return ending;
   };
-  for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
+  for (const [signal, code] of Object.entries(signalExit)) {
     process.on(/** @type {NodeJS.Signals} */ (signal), () => {
       if (ending) sayError(`still stopping the stack (${signal} again)…`);
       void end(code, signal);
