@@ -45,7 +45,8 @@ export function sourcesFingerprint() {
 
 /**
  * What `.stack/stack.json` records about the stack.
- * @typedef {{ state?: 'starting' | 'up', owner?: StackOwner, keycloakVersion?: string, sourcesFingerprint?: string, introspectionCacheTtlSeconds?: number }} StackMarker
+ * `starter`: the process that is starting it (while `state` is `starting`).
+ * @typedef {{ state?: 'starting' | 'up', owner?: StackOwner, starter?: StackOwner, keycloakVersion?: string, sourcesFingerprint?: string, introspectionCacheTtlSeconds?: number }} StackMarker
  */
 
 /**
@@ -93,10 +94,16 @@ export function currentOwner(label) {
  */
 function deadOwner(marker) {
   const owner = marker?.owner;
-  if (!owner) return undefined;
+  return owner && !isAlive(owner) ? owner : undefined;
+}
+
+/**
+ * Whether the recorded launcher still runs: the same pid with the same start time.
+ * @param {StackOwner} owner
+ */
+function isAlive(owner) {
   const now = processIdentity(owner.pid);
-  const alive = now !== undefined && (owner.startTime === undefined || now.startTime === owner.startTime);
-  return alive ? undefined : owner;
+  return now !== undefined && (owner.startTime === undefined || now.startTime === owner.startTime);
 }
 
 /**
@@ -162,12 +169,21 @@ export async function stackUp(config, progress, { owner } = {}) {
     await requireChain(config, progress);
     return false;
   }
+  const marker = readMarker(config);
+  const starter = marker?.starter;
+  if (marker?.state === 'starting' && starter && starter.pid !== process.pid && isAlive(starter)) {
+    // Stopping its parts now would pull a stack from under a launcher that is still starting it.
+    throw new StackError(
+      `\`${starter.label}\` (pid ${starter.pid}) is starting a stack on these ports right now: wait until it is up, ` +
+        `or stop it, or use other ports (the *_PORT variables).`,
+    );
+  }
   // Parts of an earlier stack that is no longer whole (one part died) would hold their ports.
   const leftovers = await stackDown(config, progress);
   if (leftovers.length > 0) progress(`stopped what was left of an earlier stack: ${leftovers.join(', ')}`);
   await checkPrerequisites(config);
   // Written before anything starts: a launcher killed half-way is recognised by the next command.
-  writeMarker(config, { state: 'starting', owner });
+  writeMarker(config, { state: 'starting', owner, starter: owner ?? currentOwner('npm run stack:up') });
   try {
     await startKeycloak(config, (line) => progress(`keycloak: ${line}`));
     progress(`keycloak: ready at ${config.keycloakUrl}/realms/${config.realm}`);
