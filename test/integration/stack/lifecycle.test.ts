@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,6 +158,29 @@ describe('stale and damaged pid files', () => {
       expect(existsSync(path.join(stateDir, 'moto.pid'))).toBe(false);
     } finally {
       stranger.kill();
+    }
+  });
+});
+
+describe('a port taken by a foreign process', () => {
+  it('gets one sentence naming the port and the variable that moves it, and the foreign process keeps it', async () => {
+    const target = await launcherStack();
+    scratch.push(target.stateDir);
+    const [secretsPort] = target.ports;
+    const foreign = net.createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => foreign.listen(secretsPort, '127.0.0.1', resolve));
+    try {
+      const up = stackCommand(target, 'up');
+
+      expect(up.status).toBe(1);
+      expect(up.output).toContain(
+        `[stack] Port ${secretsPort} on 127.0.0.1 is already in use, so the Secrets Manager emulator cannot start: stop whatever holds it ` +
+          `(\`lsof -i :${secretsPort}\` shows it) or set SECRETS_MANAGER_PORT to a free port.`,
+      );
+      expect(foreign.listening).toBe(true);
+      expect(hasPidFiles(target.stateDir)).toBe(false); // nothing was started
+    } finally {
+      await new Promise((resolve) => foreign.close(resolve));
     }
   });
 });

@@ -1,8 +1,14 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stackConfig } from '../../../scripts/lib/config.mjs';
 import {
   checkRealmFile,
   chooseJava,
   compareVersions,
+  ensureDistribution,
+  isDistributionCached,
   keycloakFailureMessage,
   mavenFailureMessage,
   parseJavaVersion,
@@ -169,5 +175,29 @@ describe('compareVersions', () => {
     expect(compareVersions('26.10.0', '26.9.1')).toBeGreaterThan(0);
     expect(compareVersions('26.2.5', '26.7.0')).toBeLessThan(0);
     expect(compareVersions('26.7.0', '26.7')).toBe(0);
+  });
+});
+
+describe('ensureDistribution with a half-unpacked cache folder', () => {
+  it('says in one sentence what happened and what to do, and deletes nothing', async () => {
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'keycloak-cache-'));
+    try {
+      const home = path.join(cacheDir, 'keycloak-26.7.3');
+      mkdirSync(path.join(home, 'bin'), { recursive: true });
+      writeFileSync(path.join(home, 'bin', 'kc.sh'), '#!/bin/sh\n'); // the launcher, but no lib/ yet
+      const config = { ...stackConfig({}), cacheDir, keycloakVersion: '26.7.3' };
+
+      const error = await ensureDistribution(config).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+
+      expect(isDistributionCached(config)).toBe(false);
+      expect(error?.message).toMatch(/^The Keycloak cache folder .*keycloak-26\.7\.3 is incomplete \(an interrupted download or unpack\): delete that folder and start again/);
+      expect(error?.message).not.toContain('\n');
+      expect(existsSync(path.join(home, 'bin', 'kc.sh'))).toBe(true);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });
