@@ -17,15 +17,16 @@ const MIN_JAVA = 17;
 
 /**
  * The newest Java each Keycloak line runs on, where that is not "any": Keycloak bundles Byte Buddy
- * (through Quarkus/Hibernate), which refuses class files newer than it knows. Measured on this
- * project's machines: Keycloak 26.2.5 stops at start on Java 25 with "Java 25 (69) is not supported
- * by the current version of Byte Buddy which officially supports Java 24 (68)" and runs on Java 17;
- * 26.7.x bundles Byte Buddy 1.17.8 and runs on Java 25. 26.4.x and 26.5.x were not measured on
- * Java 25, so they get the ceiling of the older line (Java 17 to 24 is known to work). Versions from
- * 26.7.0 on run on any Java ≥ 17; `JAVA_HOME` overrides the choice either way.
+ * (through Quarkus/Hibernate), whose build step refuses class files newer than it knows. Measured on
+ * this project's machines: Keycloak 26.2.5 (Byte Buddy 1.15.11) stops at start on Java 25 with "Java
+ * 25 (69) is not supported by the current version of Byte Buddy which officially supports Java 24
+ * (68)" and runs on Java 17; 26.5.6 (Byte Buddy 1.17.6) builds and 26.7.3 (1.17.8) runs on Java 25;
+ * 26.4.7 bundles the same Byte Buddy 1.17.6 as 26.5.6. 26.4.0–26.4.6 were not measured: should one of
+ * them stop on Java 25, the launcher's failure sentence names the cause ({@link keycloakFailureMessage}).
+ * Versions from 26.4.0 on are taken to run on any Java ≥ 17; `JAVA_HOME` overrides the choice either way.
  * @type {{ below: string, maxJava: number }[]} "versions below `below` run on at most `maxJava`"
  */
-export const JAVA_CEILINGS = [{ below: '26.7.0', maxJava: 24 }];
+export const JAVA_CEILINGS = [{ below: '26.4.0', maxJava: 24 }];
 
 /**
  * Compares two dotted versions numerically (`26.10.0` > `26.9.1`).
@@ -306,6 +307,13 @@ export function keycloakFailureMessage({ exit, log, logFile, realmFile, timeoutS
   const specific = errors.find((line) => !generic.test(line));
   const importFailed = errors.some((line) => /^Failed to run import/.test(line));
   const what = exit ? `Keycloak stopped before it became ready (${exit})` : `Keycloak did not become ready within ${timeoutSeconds} s`;
+  const byteBuddy = /Java (\d+) \(\d+\) is not supported by the current version of Byte Buddy which officially supports Java (\d+)/.exec(stripAnsi(log));
+  if (byteBuddy) {
+    return (
+      `${what} because this Keycloak version does not run on Java ${byteBuddy[1]} (its Byte Buddy supports up to Java ${byteBuddy[2]}): ` +
+      `set JAVA_HOME to a JDK from 17 to ${byteBuddy[2]}, or choose a newer KEYCLOAK_VERSION; the full log is ${logFile}.`
+    );
+  }
   const realm = path.relative(process.cwd(), realmFile) || realmFile;
   if (importFailed) {
     return `${what} because the import of ${realm} failed${specific ? `: ${specific.slice(0, 300)}` : ''}; the full log is ${logFile}.`;

@@ -127,6 +127,23 @@ describe('parseJavaVersion', () => {
   });
 });
 
+describe('keycloakFailureMessage on a JDK too new for the version', () => {
+  it('names the Java versions and the fix in one sentence', () => {
+    const log = [
+      'ERROR: Failed to run \'build\' command.',
+      'ERROR: io.quarkus.builder.BuildException: Build failure: Build failed due to errors',
+      '\t[error]: Build step io.quarkus.hibernate.orm.deployment.HibernateOrmProcessor#pregenProxies threw an exception: java.lang.IllegalArgumentException: Java 25 (69) is not supported by the current version of Byte Buddy which officially supports Java 24 (68) - update Byte Buddy or set net.bytebuddy.experimental as a VM property',
+    ].join('\n');
+
+    const message = keycloakFailureMessage({ ...facts, log });
+
+    expect(message).toBe(
+      'Keycloak stopped before it became ready (exit code 1) because this Keycloak version does not run on Java 25 (its Byte Buddy supports up to Java 24): ' +
+        'set JAVA_HOME to a JDK from 17 to 24, or choose a newer KEYCLOAK_VERSION; the full log is /repo/.stack/keycloak.log.',
+    );
+  });
+});
+
 describe('chooseJava', () => {
   const jdk17 = { javaHome: '/usr/lib/jvm/java-17-openjdk-amd64', major: 17 };
   const jdk25 = { javaHome: '/usr/lib/jvm/temurin-25-jdk-amd64', major: 25 };
@@ -139,6 +156,7 @@ describe('chooseJava', () => {
   it('skips JDKs newer than the version supports (26.2.5 fails on Java 25 in Byte Buddy)', () => {
     expect(chooseJava({ keycloakVersion: '26.2.5', javaHomeEnv: undefined, candidates: [jdk25, jdk17] })).toEqual(jdk17);
     expect(supportedJava('26.2.5')).toEqual({ min: 17, max: 24 });
+    expect(supportedJava('26.4.7').max).toBe(Number.POSITIVE_INFINITY);
     expect(supportedJava('26.7.0').max).toBe(Number.POSITIVE_INFINITY);
   });
 
