@@ -43,10 +43,12 @@ const env = {
   SECRETS_MANAGER_PORT: String(await freePort()),
   OFFLINE_HTTP_PORT: String(await freePort()),
   OFFLINE_LAMBDA_PORT: String(await freePort()),
+  // One folder per version (its logs stay for a look after a failure), not one per set of free ports.
+  STACK_STATE_DIR: path.join(projectRoot, '.stack', `compat-${version}`),
 };
 delete env.KEYCLOAK_URL;
 delete env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
-console.log(`[compat] Keycloak ${version}: ${COMPAT_SUBSET.length} test files on ports ${env.KEYCLOAK_PORT} (Keycloak), ${env.OFFLINE_HTTP_PORT} (API)`);
+console.log(`[compat] Keycloak ${version}: ${COMPAT_SUBSET.length} test files on ports ${env.KEYCLOAK_PORT} (Keycloak), ${env.OFFLINE_HTTP_PORT} (API); logs in ${env.STACK_STATE_DIR}`);
 const child = spawn(
   process.execPath,
   [path.join(projectRoot, 'scripts', 'with-stack.mjs'), 'npx', 'vitest', 'run', '--project', 'integration', '--no-file-parallelism', ...COMPAT_SUBSET],
