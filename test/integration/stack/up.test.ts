@@ -5,7 +5,17 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { credentialFreeEnv } from '../../../scripts/bundle-size.mjs';
 import { projectRoot } from '../../../scripts/lib/config.mjs';
-import { type LauncherStack, groupAlive, launcherStack, recordedGroups, stackCommand, survivorsAfter } from '../helpers/launcher';
+import {
+  type LauncherStack,
+  exitOf,
+  groupAlive,
+  launcherStack,
+  recordedGroups,
+  stackCommand,
+  startLauncher,
+  survivorsAfter,
+  waitForOutput,
+} from '../helpers/launcher';
 import { callWithGuard } from '../helpers/side-stack';
 import { stack } from '../helpers/stack';
 
@@ -72,5 +82,20 @@ describe('npm run stack:up on a stack that is no longer whole', { timeout: 480_0
     const [, httpPort] = target.ports;
     expect((await callWithGuard(`http://${stack.host}:${httpPort}/${stack.stage}`, 'GET', '/run-service-b')).status).toBe(200);
     expect(recordedGroups(target.stateDir).every(groupAlive)).toBe(true);
+  });
+
+  it('is followed, not owned, by npm start: Ctrl-C there leaves it running', async () => {
+    // The stack of the test above, up through stack:up.
+    const groups = recordedGroups(target!.stateDir);
+    const launcher = startLauncher(target!);
+    await waitForOutput(launcher, /^Ready\.$/m, 120_000);
+
+    launcher.child.kill('SIGINT');
+    await exitOf(launcher);
+
+    expect(launcher.output()).toContain('[start] the stack is already up');
+    expect(launcher.output()).toContain('Ctrl-C here leaves it running');
+    expect(launcher.output()).not.toContain('stopping');
+    expect(groups.every(groupAlive)).toBe(true);
   });
 });
