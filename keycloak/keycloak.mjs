@@ -6,7 +6,7 @@
  * CLI: `node keycloak/keycloak.mjs fetch|start|stop|status`. The stack scripts import the functions.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,34 +16,106 @@ import { StackError, assertPortFree, httpOk, startDetached, stopService, waitFor
 const MIN_JAVA = 17;
 
 /**
- * Finds the newest installed JDK (JAVA_HOME, the JVM folders, then `java` on PATH) that Keycloak supports.
+ * The newest Java each Keycloak line runs on, where that is not "any": Keycloak bundles Byte Buddy
+ * (through Quarkus/Hibernate), whose build step refuses class files newer than it knows. Measured on
+ * this project's machines: Keycloak 26.2.5 (Byte Buddy 1.15.11) stops at start on Java 25 with "Java
+ * 25 (69) is not supported by the current version of Byte Buddy which officially supports Java 24
+ * (68)" and runs on Java 17; 26.5.6 (Byte Buddy 1.17.6) builds and 26.7.3 (1.17.8) runs on Java 25;
+ * 26.4.7 bundles the same Byte Buddy 1.17.6 as 26.5.6. 26.4.0–26.4.6 were not measured: should one of
+ * them stop on Java 25, the launcher's failure sentence names the cause ({@link keycloakFailureMessage}).
+ * Versions from 26.4.0 on are taken to run on any Java ≥ 17; `JAVA_HOME` overrides the choice either way.
+ * @type {{ below: string, maxJava: number }[]} "versions below `below` run on at most `maxJava`"
+ */
+export const JAVA_CEILINGS = [{ below: '26.4.0', maxJava: 24 }];
+
+/**
+ * Compares two dotted versions numerically (`26.10.0` > `26.9.1`).
+ * @param {string} a
+ * @param {string} b
+ */
+export function compareVersions(a, b) {
+  const pa = a.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  const pb = b.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i += 1) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+/**
+ * The Java majors a Keycloak version runs on.
+ * @param {string} keycloakVersion
+ * @returns {{ min: number, max: number }}
+ */
+export function supportedJava(keycloakVersion) {
+  const ceiling = JAVA_CEILINGS.find(({ below }) => compareVersions(keycloakVersion, below) < 0);
+  return { min: MIN_JAVA, max: ceiling?.maxJava ?? Number.POSITIVE_INFINITY };
+}
+
+/** @typedef {{ javaHome: string | undefined, major: number | undefined }} JavaCandidate */
+
+/**
+ * Chooses the JDK to run Keycloak `keycloakVersion` with, from what is installed (pure: the caller
+ * probes). `JAVA_HOME`, when set, wins: it is the user's explicit choice, and it is refused only
+ * when it is no working Java or one this Keycloak version is known not to run on. Otherwise the
+ * newest JDK the version supports is chosen (newer is faster and better supported).
+ * @param {{ keycloakVersion: string, javaHomeEnv: string | undefined, candidates: JavaCandidate[] }} facts
  * @returns {{ javaHome: string | undefined, major: number }}
  */
-export function findJava() {
-  /** @type {(string | undefined)[]} */
-  const homes = [process.env.JAVA_HOME];
-  for (const root of ['/usr/lib/jvm', '/opt/java', '/Library/Java/JavaVirtualMachines']) {
-    if (!existsSync(root)) continue;
-    for (const entry of readdirSync(root)) {
-      const home = path.join(root, entry);
-      homes.push(existsSync(path.join(home, 'Contents', 'Home')) ? path.join(home, 'Contents', 'Home') : home);
+export function chooseJava({ keycloakVersion, javaHomeEnv, candidates }) {
+  const { min, max } = supportedJava(keycloakVersion);
+  const range = Number.isFinite(max) ? `Java ${min} to ${max}` : `Java ${min} or newer`;
+  if (javaHomeEnv) {
+    const major = candidates.find((c) => c.javaHome === javaHomeEnv)?.major;
+    if (major === undefined) {
+      throw new StackError(`JAVA_HOME is ${javaHomeEnv}, but ${javaHomeEnv}/bin/java does not run: point JAVA_HOME at a JDK (${range} for Keycloak ${keycloakVersion}) or unset it to let the stack choose one.`);
     }
+    if (major < min || major > max) {
+      throw new StackError(`JAVA_HOME is Java ${major}, which Keycloak ${keycloakVersion} does not run on (it needs ${range}): point JAVA_HOME at such a JDK or unset it to let the stack choose one.`);
+    }
+    return { javaHome: javaHomeEnv, major };
   }
-  homes.push(undefined); // `java` on PATH
   /** @type {{ javaHome: string | undefined, major: number } | undefined} */
   let best;
-  for (const home of homes) {
-    const major = javaMajor(home ? path.join(home, 'bin', 'java') : 'java');
-    if (major !== undefined && major >= MIN_JAVA && (!best || major > best.major)) best = { javaHome: home, major };
+  for (const { javaHome, major } of candidates) {
+    if (major !== undefined && major >= min && major <= max && (!best || major > best.major)) best = { javaHome, major };
   }
   if (!best) {
+    const found = candidates.filter((c) => c.major !== undefined).map((c) => `Java ${c.major}`);
     throw new StackError(
-      `Keycloak needs a Java runtime ${MIN_JAVA} or newer and none was found: install a JDK ` +
-        `(for example \`apt-get install openjdk-21-jdk-headless\`) or point JAVA_HOME at one, ` +
+      `Keycloak ${keycloakVersion} needs ${range} and ${found.length ? `only ${[...new Set(found)].join(', ')} was found` : 'no Java was found'}: ` +
+        `install such a JDK (for example \`apt-get install openjdk-21-jdk-headless\`) or point JAVA_HOME at one, ` +
         `or set KEYCLOAK_URL to an already running Keycloak.`,
     );
   }
   return best;
+}
+
+/**
+ * Finds the JDK to run Keycloak with: JAVA_HOME when set, else the newest of the JVM folders and
+ * `java` on PATH that the configured Keycloak version supports ({@link chooseJava}).
+ * @param {string} keycloakVersion
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {{ javaHome: string | undefined, major: number }}
+ */
+export function findJava(keycloakVersion, env = process.env) {
+  const javaHomeEnv = env.JAVA_HOME || undefined;
+  /** @type {(string | undefined)[]} */
+  const homes = [];
+  if (javaHomeEnv) homes.push(javaHomeEnv);
+  else {
+    for (const root of ['/usr/lib/jvm', '/opt/java', '/Library/Java/JavaVirtualMachines']) {
+      if (!existsSync(root)) continue;
+      for (const entry of readdirSync(root)) {
+        const home = path.join(root, entry);
+        homes.push(existsSync(path.join(home, 'Contents', 'Home')) ? path.join(home, 'Contents', 'Home') : home);
+      }
+    }
+    homes.push(undefined); // `java` on PATH
+  }
+  const candidates = homes.map((javaHome) => ({ javaHome, major: javaMajor(javaHome ? path.join(javaHome, 'bin', 'java') : 'java') }));
+  return chooseJava({ keycloakVersion, javaHomeEnv, candidates });
 }
 
 /** @param {string} javaBin */
@@ -72,10 +144,22 @@ export function parseJavaVersion(text) {
 export async function ensureDistribution(config, progress = () => {}) {
   const home = path.join(config.cacheDir, `keycloak-${config.keycloakVersion}`);
   if (isDistributionCached(config)) return home;
+  if (existsSync(home)) {
+    // Not ours to delete blindly: a folder of that name that lacks the server's files was not made
+    // by this version of the script (which unpacks aside and renames only a complete server).
+    throw new StackError(
+      `The Keycloak cache folder ${path.relative(process.cwd(), home) || home} is incomplete (an interrupted download or unpack): ` +
+        `delete that folder and start again, and the server is fetched anew.`,
+    );
+  }
   assertMavenInstalled();
   mkdirSync(config.cacheDir, { recursive: true });
   progress(`fetching Keycloak ${config.keycloakVersion} from Maven Central (once; cached in keycloak/.cache)…`);
   const artifact = `org.keycloak:keycloak-quarkus-dist:${config.keycloakVersion}:zip`;
+  // Unpacked aside, then renamed: an interrupted fetch (Ctrl-C, a full disk) leaves only a
+  // `.partial-…` folder, which the next fetch removes, never a half server under the final name.
+  const staging = path.join(config.cacheDir, `.partial-${config.keycloakVersion}`);
+  rmSync(staging, { recursive: true, force: true });
   // Without a POM the plugin writes "already unpacked" markers under `${project.basedir}/target/` of
   // the working directory, and a stale marker makes it skip the unpack (a marker once committed to
   // this repository broke every fresh clone): run it in a scratch folder removed afterwards.
@@ -85,7 +169,7 @@ export async function ensureDistribution(config, progress = () => {}) {
     '--no-transfer-progress',
     'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack',
     `-Dartifact=${artifact}`,
-    `-DoutputDirectory=${config.cacheDir}`,
+    `-DoutputDirectory=${staging}`,
   ];
   const output = await new Promise((resolve, reject) => {
     const child = spawn('mvn', args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -100,16 +184,30 @@ export async function ensureDistribution(config, progress = () => {}) {
     child.on('exit', (code) => (code === 0 ? resolve(log) : reject(new StackError(mavenFailureMessage(config.keycloakVersion, log)))));
   })
     .catch((error) => {
+      rmSync(staging, { recursive: true, force: true });
       throw error instanceof StackError ? error : new StackError(`Maven could not fetch ${artifact}: ${error.message}`);
     })
     .finally(() => rmSync(workDir, { recursive: true, force: true }));
-  if (!existsSync(path.join(home, 'bin', 'kc.sh'))) {
+  const unpacked = path.join(staging, `keycloak-${config.keycloakVersion}`);
+  if (!isCompleteDistribution(unpacked)) {
+    rmSync(staging, { recursive: true, force: true });
     throw new StackError(
-      `Maven reported success but ${home}/bin/kc.sh is missing: delete keycloak/.cache/ and start again ` +
-        `(Maven said: ${lastLines(String(output), 1)}).`,
+      `Maven reported success but the unpacked server lacks bin/kc.sh or lib/quarkus-run.jar: start again, and if it ` +
+        `happens again delete the artifact from ~/.m2/repository/org/keycloak/keycloak-quarkus-dist/ (Maven said: ${lastLines(String(output), 1)}).`,
     );
   }
+  renameSync(unpacked, home);
+  rmSync(staging, { recursive: true, force: true });
   return home;
+}
+
+/**
+ * Whether a folder holds a whole server: the launcher and the Quarkus runner, which the zip holds
+ * last of all (`lib/`), so a half-unpacked folder lacks at least the runner.
+ * @param {string} home
+ */
+export function isCompleteDistribution(home) {
+  return existsSync(path.join(home, 'bin', 'kc.sh')) && existsSync(path.join(home, 'lib', 'quarkus-run.jar'));
 }
 
 /**
@@ -117,7 +215,7 @@ export async function ensureDistribution(config, progress = () => {}) {
  * @param {ReturnType<typeof stackConfig>} config
  */
 export function isDistributionCached(config) {
-  return existsSync(path.join(config.cacheDir, `keycloak-${config.keycloakVersion}`, 'bin', 'kc.sh'));
+  return isCompleteDistribution(path.join(config.cacheDir, `keycloak-${config.keycloakVersion}`));
 }
 
 /** Fails with one sentence when `mvn` cannot be run. */
@@ -209,6 +307,13 @@ export function keycloakFailureMessage({ exit, log, logFile, realmFile, timeoutS
   const specific = errors.find((line) => !generic.test(line));
   const importFailed = errors.some((line) => /^Failed to run import/.test(line));
   const what = exit ? `Keycloak stopped before it became ready (${exit})` : `Keycloak did not become ready within ${timeoutSeconds} s`;
+  const byteBuddy = /Java (\d+) \(\d+\) is not supported by the current version of Byte Buddy which officially supports Java (\d+)/.exec(stripAnsi(log));
+  if (byteBuddy) {
+    return (
+      `${what} because this Keycloak version does not run on Java ${byteBuddy[1]} (its Byte Buddy supports up to Java ${byteBuddy[2]}): ` +
+      `set JAVA_HOME to a JDK from 17 to ${byteBuddy[2]}, or choose a newer KEYCLOAK_VERSION; the full log is ${logFile}.`
+    );
+  }
   const realm = path.relative(process.cwd(), realmFile) || realmFile;
   if (importFailed) {
     return `${what} because the import of ${realm} failed${specific ? `: ${specific.slice(0, 300)}` : ''}; the full log is ${logFile}.`;
@@ -233,8 +338,12 @@ function stripAnsi(text) {
 export async function checkKeycloakPrerequisites(config) {
   await assertPortFree('Keycloak', config.host, config.keycloakPort, 'KEYCLOAK_PORT');
   await assertPortFree('Keycloak (management)', config.host, config.keycloakManagementPort, 'KEYCLOAK_MANAGEMENT_PORT');
-  const java = findJava();
-  if (!isDistributionCached(config)) assertMavenInstalled();
+  const java = findJava(config.keycloakVersion);
+  const home = path.join(config.cacheDir, `keycloak-${config.keycloakVersion}`);
+  if (!isDistributionCached(config)) {
+    if (existsSync(home)) await ensureDistribution(config); // fails with the sentence about the incomplete folder
+    assertMavenInstalled();
+  }
   checkRealmFile(config);
   return java;
 }
@@ -337,9 +446,10 @@ export async function waitForRealm(config, timeoutMs) {
 /**
  * Stops the Keycloak that `startKeycloak` started, if any.
  * @param {ReturnType<typeof stackConfig>} config
+ * @param {{ report?: (line: string) => void }} [options]
  */
-export function stopKeycloak(config) {
-  return stopService('keycloak', config.stateDir);
+export function stopKeycloak(config, options = {}) {
+  return stopService('keycloak', config.stateDir, options);
 }
 
 async function main() {

@@ -22,6 +22,7 @@ import {
   checkServiceToken,
   fail,
   formatReport,
+  hasIntrospectionAudienceRule,
   pass,
   readAuthorizerTtls,
   skip,
@@ -144,9 +145,21 @@ async function diagnose() {
 
   /** @type {AdminClient} */
   let admin;
+  /** @type {string | undefined} */
+  let serverVersion;
   try {
     admin = await createAdminClient({ keycloakUrl: config.keycloakUrl, realm: config.realm, user: config.adminUser, password: config.adminPassword });
     results.push(pass('admin login', `logged in as "${config.adminUser}" to read the realm's configuration`));
+    serverVersion = await admin.serverVersion().catch(() => undefined);
+    if (serverVersion) {
+      const rule = hasIntrospectionAudienceRule(serverVersion);
+      results.push(
+        pass(
+          'server version',
+          `Keycloak ${serverVersion}: introspection audience rule ${rule ? 'on (a client introspects only tokens that name it in aud)' : 'absent (from 26.6.2, or 26.4.12 on the 26.4 line)'}`,
+        ),
+      );
+    }
   } catch (error) {
     if (!(error instanceof AdminLoginError)) throw error;
     results.push(fail('admin login', error.detail, `${error.fix} The doctor reads clients, mappings and secrets through the admin API and changes nothing.`));
@@ -205,7 +218,7 @@ async function diagnose() {
     }
     const answer = await introspect(endpoints, introspectorCredentials, tokenA.token);
     results.push(
-      checkIntrospection({ introspector, token: "A's token", tokenAudience: audiences(tokenA.claims.aud), expectActive }, answer),
+      checkIntrospection({ introspector, token: "A's token", tokenAudience: audiences(tokenA.claims.aud), expectActive, serverVersion }, answer),
     );
   }
 
@@ -220,8 +233,8 @@ async function diagnose() {
     if (claims && credentialsC) {
       const forC = String(answer.body.access_token);
       const tokenAudience = audiences(claims.aud);
-      results.push(checkIntrospection({ introspector: C, token: 'the token for C', tokenAudience, expectActive: true }, await introspect(endpoints, credentialsC, forC)));
-      results.push(checkIntrospection({ introspector: B, token: 'the token for C', tokenAudience, expectActive: false }, await introspect(endpoints, credentialsB, forC)));
+      results.push(checkIntrospection({ introspector: C, token: 'the token for C', tokenAudience, expectActive: true, serverVersion }, await introspect(endpoints, credentialsC, forC)));
+      results.push(checkIntrospection({ introspector: B, token: 'the token for C', tokenAudience, expectActive: false, serverVersion }, await introspect(endpoints, credentialsB, forC)));
     }
   } else {
     results.push(skip(exchangeName, `needs a token of ${A} and ${B}'s secret`));

@@ -1,8 +1,11 @@
 // @ts-check
-/** `npm run stack:up` / `npm run stack:down`: the local stack, detached. */
+/**
+ * `npm run stack:up` / `npm run stack:down`: the local stack, detached. `up` owns nothing: the
+ * stack outlives this command, until `stack:down`. Both first stop what a killed `npm start` left.
+ */
 import { stackConfig } from './lib/config.mjs';
 import { StackError } from './lib/proc.mjs';
-import { stackDown, stackUp } from './lib/stack.mjs';
+import { stackDown, stackUp, stopLeftovers } from './lib/stack.mjs';
 
 const config = stackConfig();
 const command = process.argv[2];
@@ -13,7 +16,8 @@ try {
     await stackUp(config, progress);
     console.log(`[stack] up: API ${config.apiUrl}, Keycloak ${config.keycloakUrl}, logs in ${config.stateDir}/`);
   } else if (command === 'down') {
-    const stopped = await stackDown(config);
+    await stopLeftovers(config, progress);
+    const stopped = await stackDown(config, progress);
     console.log(stopped.length ? `[stack] stopped ${stopped.join(', ')}` : '[stack] nothing was running');
   } else {
     throw new StackError('usage: node scripts/stack.mjs up|down');

@@ -2,42 +2,41 @@
 /**
  * `npm start`: the main job. Brings up Keycloak, the Secrets Manager emulator and serverless offline,
  * prints the URLs and ready-to-paste demo calls, then follows the functions' log in the foreground.
- * Ctrl-C stops everything this command started.
+ * However it ends (Ctrl-C, SIGTERM, SIGHUP, a closed output pipe, an error) it stops everything it
+ * started (scripts/lib/lifecycle.mjs); a stack that `npm run stack:up` started is left running.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stackConfig } from './lib/config.mjs';
-import { StackError } from './lib/proc.mjs';
-import { stackDown, stackUp } from './lib/stack.mjs';
+import { guardOutput, onLauncherEnd, say as write, sayError } from './lib/lifecycle.mjs';
+import { StackError, stopSpawning } from './lib/proc.mjs';
+import { currentOwner, ownedByThisProcess, stackDown, stackUp } from './lib/stack.mjs';
 
+guardOutput();
 const config = stackConfig();
-const say = (/** @type {string} */ line) => console.log(`[start] ${line}`);
+const say = (/** @type {string} */ line) => write(`[start] ${line}`);
 
-let startedHere = false;
-let stopping = false;
+const end = onLauncherEnd(async (reason) => {
+  stopSpawning();
+  // Only a stack this launcher started (the marker names it as owner), also one still starting.
+  if (!ownedByThisProcess(config)) return;
+  say(`stopping (${reason})…`);
+  const stopped = await stackDown(config, say);
+  say(`stopped ${stopped.join(', ') || 'nothing'}`);
+}, { interruptCode: 0 });
 
-async function shutdown(/** @type {number} */ code) {
-  if (stopping) return;
-  stopping = true;
-  if (startedHere) {
-    say('stopping…');
-    const stopped = await stackDown(config);
-    say(`stopped ${stopped.join(', ') || 'nothing'}`);
-  }
-  process.exit(code);
-}
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
-
+/** @type {boolean} */
+let startedHere;
 try {
-  startedHere = await stackUp(config, say);
+  startedHere = await stackUp(config, say, { owner: currentOwner('npm start') });
 } catch (error) {
-  console.error(`[start] ${error instanceof StackError ? error.message : error}`);
-  process.exit(1);
+  sayError(`[start] ${error instanceof StackError ? error.message : error}`);
+  await end(1, 'start failed');
+  throw error; // not reached: end() exits
 }
 
 const tokenUrl = `${config.keycloakUrl}/realms/${config.realm}/protocol/openid-connect/token`;
-console.log(`
+write(`
 Ready.
   API (serverless offline)   ${config.apiUrl}
     A  GET  /run-service-b           public; A calls B with its own identity
@@ -58,7 +57,7 @@ Try it:
   npm run doctor    checks the realm for what this kit needs, with a fix for each failure
   (in another terminal, with the same *_PORT variables as this one)
 
-${startedHere ? 'Following the functions\' log; Ctrl-C stops the stack.' : 'The stack was already up (npm run stack:up); Ctrl-C leaves it running.'}
+${startedHere ? 'Following the functions\' log; Ctrl-C stops the stack.' : 'The stack was already up (npm run stack:up, or another npm start); Ctrl-C here leaves it running.'}
 `);
 
 followLog(path.join(config.stateDir, 'offline.log'));
@@ -79,7 +78,7 @@ function followLog(file) {
     try {
       let read;
       while ((read = readSync(fd, buffer, 0, buffer.length, offset)) > 0) {
-        process.stdout.write(buffer.subarray(0, read));
+        write(buffer.subarray(0, read).toString('utf8').replace(/\n$/, ''));
         offset += read;
       }
     } finally {

@@ -23,6 +23,23 @@ export function realmFiles(dir) {
 /** @param {string} name @param {string} fallback */
 const env = (name, fallback) => process.env[name] || fallback;
 
+/** The default ports, in the order {@link stateDirOf} reads them. */
+const DEFAULT_PORTS = [8080, 9000, 4566, 3000, 3002];
+
+/**
+ * Where a stack keeps its pid files, logs and bundles. A stack is known by its ports, so two stacks
+ * on different ports (the *_PORT variables) each get their own folder and never stop or overwrite
+ * each other's processes: `.stack/` for the default ports, `.stack/ports-<keycloak>-…-<lambda>/`
+ * otherwise; `STACK_STATE_DIR` names one outright (tests use a scratch folder).
+ * @param {NodeJS.ProcessEnv} source
+ * @param {number[]} ports
+ */
+function stateDirOf(source, ports) {
+  if (source.STACK_STATE_DIR) return path.resolve(source.STACK_STATE_DIR);
+  const base = path.join(projectRoot, '.stack');
+  return ports.every((port, i) => port === DEFAULT_PORTS[i]) ? base : path.join(base, `ports-${ports.join('-')}`);
+}
+
 /**
  * Reads the stack configuration from the environment.
  * @param {NodeJS.ProcessEnv} [source]
@@ -67,7 +84,7 @@ export function stackConfig(source = process.env) {
     apiUrl: `http://${host}:${httpPort}/${stage}`,
     lambdaUrl: `http://${host}:${lambdaPort}`,
     secretPrefix: source.SECRET_PREFIX || `keycloak-s2s/${stage}`,
-    stateDir: path.join(projectRoot, '.stack'),
+    stateDir: stateDirOf(source, [keycloakPort, keycloakManagementPort, secretsPort, httpPort, lambdaPort]),
     cacheDir: path.join(projectRoot, 'keycloak', '.cache'),
     /** The realm the services live in; its dev secrets are seeded into the emulator. */
     realmFile: path.join(projectRoot, 'keycloak', 'realm-microservices.json'),

@@ -271,13 +271,37 @@ export function checkExchange(requester, audience, subject, answer, claims, subj
 }
 
 /**
- * Judges one introspection against the audience rule of Keycloak ≥ 26.6.2: the introspecting client
- * must be in the token's `aud`.
- * @param {{ introspector: string, token: string, tokenAudience: string[], expectActive: boolean }} facts
+ * Whether a Keycloak version has the introspection audience rule (the CVE-2026-37979 fix): the
+ * introspecting client must be in the token's `aud`, else `active: false`. It came with 26.4.12 on
+ * the 26.4 line, 26.6.2 on the 26.6 line and every release from 26.7.0 on; 26.5.x and older lines
+ * do not have it. Undefined when the version is unknown or not a 26.x/27+ version.
+ * @param {string | undefined} version e.g. "26.7.3" (a suffix such as "-SNAPSHOT" is ignored)
+ * @returns {boolean | undefined}
+ */
+export function hasIntrospectionAudienceRule(version) {
+  const match = /^(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
+  if (!match) return undefined;
+  const [major, minor, patch] = match.slice(1).map(Number);
+  if (major === undefined || minor === undefined || patch === undefined) return undefined;
+  if (major !== 26) return major > 26;
+  if (minor >= 7) return true;
+  if (minor === 6) return patch >= 2;
+  if (minor === 4) return patch >= 12;
+  return false;
+}
+
+/** How the rule's releases read in sentences. */
+const RULE_RELEASES = 'Keycloak 26.6.2 (26.4.12 on the 26.4 line, every release from 26.7.0)';
+
+/**
+ * Judges one introspection against the audience rule of Keycloak ≥ 26.6.2 / 26.4.12: the
+ * introspecting client must be in the token's `aud`. With the server's version known, a
+ * surprising answer is explained by that version's behaviour.
+ * @param {{ introspector: string, token: string, tokenAudience: string[], expectActive: boolean, serverVersion?: string }} facts
  * @param {{ status: number, body: Record<string, any> }} answer
  * @returns {CheckResult}
  */
-export function checkIntrospection({ introspector, token, tokenAudience, expectActive }, answer) {
+export function checkIntrospection({ introspector, token, tokenAudience, expectActive, serverVersion }, answer) {
   const name = `${introspector} introspects ${token}`;
   if (answer.status !== 200) {
     return fail(
@@ -290,16 +314,27 @@ export function checkIntrospection({ introspector, token, tokenAudience, expectA
   if (active === expectActive) {
     return pass(name, `${introspector} introspecting ${token} gets active: ${active}${expectActive ? '' : ' (it is not in the token\'s aud)'}`);
   }
+  const aud = tokenAudience.join(', ') || 'none';
+  const server = serverVersion ? ` (this server is Keycloak ${serverVersion})` : '';
   if (expectActive) {
     return fail(
       name,
-      `${introspector} introspecting ${token} gets active: false although the token is valid: since Keycloak 26.6.2 the introspecting client must be in the token's aud (${tokenAudience.join(', ') || 'none'}).`,
+      `${introspector} introspecting ${token} gets active: false although the token is valid: since ${RULE_RELEASES} the introspecting client must be in the token's aud (${aud})${server}.`,
       `Make the token name ${introspector} in aud (see the "own token" and "audience" checks above): ${introspector}'s authorizer introspects with ${introspector}'s own credentials.`,
+    );
+  }
+  const rule = hasIntrospectionAudienceRule(serverVersion);
+  if (rule === false) {
+    // Expected of that version: the kit stays safe because the authorizers check aud themselves.
+    return warn(
+      name,
+      `${introspector} introspecting ${token} gets active: true although ${introspector} is not in its aud (${aud}): Keycloak ${serverVersion} predates the introspection audience rule of ${RULE_RELEASES}, so on this server introspection alone does not keep a token to the service it was issued for; the authorizers still refuse it because they check aud themselves.`,
+      'Upgrade Keycloak to 26.6.2 or newer (or 26.4.12 on the 26.4 line); the kit is tested with 26.7.3.',
     );
   }
   return fail(
     name,
-    `${introspector} introspecting ${token} gets active: true although ${introspector} is not in its aud (${tokenAudience.join(', ') || 'none'}): Keycloak is older than 26.6.2, so introspection alone does not keep a token to the service it was issued for.`,
+    `${introspector} introspecting ${token} gets active: true although ${introspector} is not in its aud (${aud})${server}: ${rule ? 'this version should refuse it (introspection audience rule), so check the realm and the server' : `Keycloak is older than ${RULE_RELEASES}, so introspection alone does not keep a token to the service it was issued for`}.`,
     'Upgrade Keycloak to 26.6.2 or newer (the kit is tested with 26.7.3); the authorizers still check aud themselves.',
   );
 }

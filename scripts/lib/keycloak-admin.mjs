@@ -77,6 +77,22 @@ export async function createAdminClient({ keycloakUrl, realm, user, password, ad
     request,
     get,
     /**
+     * The server's version (`/admin/serverinfo`), or undefined when this admin may not read it.
+     * @returns {Promise<string | undefined>}
+     */
+    async serverVersion() {
+      const response = await fetch(`${keycloakUrl}/admin/serverinfo`, {
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!response.ok) {
+        await response.arrayBuffer();
+        return undefined;
+      }
+      const body = /** @type {{ systemInfo?: { version?: unknown } }} */ (await response.json());
+      return typeof body.systemInfo?.version === 'string' ? body.systemInfo.version : undefined;
+    },
+    /**
      * The representation of a client, or undefined when the realm has none by that clientId.
      * @param {string} clientId
      */

@@ -11,7 +11,10 @@ const serverlessBin = path.join(projectRoot, 'node_modules', 'serverless', 'bin'
 
 /**
  * The environment serverless offline runs in: the stack's URLs, the emulator's dummy AWS
- * credentials (serverless-offline copies every AWS_* variable into the functions), and no telemetry.
+ * credentials (serverless-offline copies every AWS_* variable into the functions), no telemetry,
+ * and a bundle folder of this stack's own (in its state folder): serverless-esbuild empties its
+ * work folder at start and deletes it on exit, so a `serverless package` or a second stack sharing
+ * it would pull the bundles from under the running functions ("Cannot find module").
  * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
  */
 export function offlineEnv(config) {
@@ -28,6 +31,8 @@ export function offlineEnv(config) {
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
     SERVERLESS_PLATFORM_STAGE: 'offline',
+    // serverless-esbuild joins it to the project folder, so it must be relative.
+    ESBUILD_WORK_FOLDER: path.relative(projectRoot, path.join(config.stateDir, 'esbuild')),
   };
 }
 
@@ -72,7 +77,8 @@ export async function startOffline(config, { name = 'offline', args = [], env = 
 /**
  * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
  * @param {string} [name] as given to {@link startOffline}
+ * @param {{ report?: (line: string) => void }} [options]
  */
-export function stopOffline(config, name = 'offline') {
-  return stopService(name, config.stateDir);
+export function stopOffline(config, name = 'offline', options = {}) {
+  return stopService(name, config.stateDir, options);
 }

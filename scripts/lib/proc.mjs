@@ -4,9 +4,10 @@
  * health endpoints, spawning detached services with pid files, and stopping them.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { judgePidRecord, parsePidFile, processIdentity } from './identity.mjs';
 
 /** A failure that the scripts report as one sentence, without a stack trace. */
 export class StackError extends Error {
@@ -87,19 +88,56 @@ export async function httpOk(url) {
   return response.ok;
 }
 
+/** Set once the launcher is stopping: nothing new may start behind its cleanup's back. */
+let spawningStopped = false;
+
+/**
+ * Refuses every later {@link startDetached}: a launcher that is stopping calls this first, so a
+ * start still in progress cannot add a service after the cleanup looked at the pid files.
+ */
+export function stopSpawning() {
+  spawningStopped = true;
+}
+
+/**
+ * What a service's command line looks like, by pid file name: only for bare pids written by
+ * earlier versions, which recorded no start time.
+ * @param {string} name
+ */
+function commandPatternOf(name) {
+  if (name === 'keycloak') return /kc\.sh|keycloak/;
+  if (name === 'moto') return /moto_server/;
+  if (name.startsWith('offline')) return /serverless/;
+  return undefined;
+}
+
 /**
  * Starts a long-running service detached from this process, its output in `<stateDir>/<name>.log`
- * and its process-group id in `<stateDir>/<name>.pid`, so that `stopService` can end it later.
+ * and its identity in `<stateDir>/<name>.pid`, so that `stopService` can end it later.
+ *
+ * Why `detached`: the service leads a process group of its own, so one `kill(-pgid)` reaches
+ * everything it spawned (kc.sh runs java as its child, serverless offline its workers), and a
+ * terminal's signals (Ctrl-C, a closed terminal's SIGHUP) reach only the launcher, which then
+ * stops the groups in order instead of leaving them to die half-way. The pid file records the
+ * leader's start time and command line beside its pid ({@link processIdentity}): a pid alone may
+ * name a stranger by the time it is read.
  * @param {{ name: string, command: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string, stateDir: string }} options
  */
 export function startDetached({ name, command, args, env, cwd, stateDir }) {
+  if (spawningStopped) throw new StackError(`Not starting ${name}: the launcher is stopping.`);
   mkdirSync(stateDir, { recursive: true });
   const logFile = path.join(stateDir, `${name}.log`);
   const out = openSync(logFile, 'w');
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   if (child.pid === undefined) throw new StackError(`Could not start ${name} (${command}).`);
-  writeFileSync(path.join(stateDir, `${name}.pid`), String(child.pid));
+  const identity = processIdentity(child.pid);
+  /** @type {import('./identity.mjs').PidRecord} */
+  const record = { pid: child.pid, ...(identity ?? {}) };
+  // Written whole or not at all: a reader never sees half a record from a crash mid-write.
+  const pidFile = path.join(stateDir, `${name}.pid`);
+  writeFileSync(`${pidFile}.tmp`, JSON.stringify(record));
+  renameSync(`${pidFile}.tmp`, pidFile);
   /** @type {string | undefined} */
   let exit;
   child.once('exit', (code, signal) => {
@@ -117,21 +155,43 @@ export function startDetached({ name, command, args, env, cwd, stateDir }) {
 }
 
 /**
- * Ends a service started by `startDetached` (its whole process group), if its pid file exists.
+ * Ends a service started by `startDetached` (its whole process group), if its pid file names a
+ * process that is still the one recorded. A pid file that is empty or damaged, or whose pid now
+ * belongs to another process, is removed and reported through `report` in one sentence; nothing
+ * that is not ours is ever signalled.
  * @param {string} name
  * @param {string} stateDir
+ * @param {{ report?: (line: string) => void }} [options]
  * @returns {Promise<boolean>} whether something was stopped
  */
-export async function stopService(name, stateDir) {
+export async function stopService(name, stateDir, { report = () => {} } = {}) {
   const pidFile = path.join(stateDir, `${name}.pid`);
   if (!existsSync(pidFile)) return false;
-  const pid = Number(readFileSync(pidFile, 'utf8'));
+  const shown = path.relative(process.cwd(), pidFile) || pidFile;
+  const parsed = parsePidFile(readFileSync(pidFile, 'utf8'));
   rmSync(pidFile, { force: true });
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (!signalGroup(pid, 'SIGTERM')) return false;
+  if ('problem' in parsed) {
+    report(
+      `The pid file ${shown} ${parsed.problem}, so it cannot say which process was ${name}: removed it and stopped ` +
+        `nothing; if an earlier ${name} still holds its port, find it with \`lsof -i :<port>\` and stop it yourself.`,
+    );
+    return false;
+  }
+  const { record } = parsed;
+  const verdict = judgePidRecord(record, processIdentity(record.pid), signalGroup(record.pid, 0), commandPatternOf(name));
+  if (verdict === 'reused') {
+    const now = processIdentity(record.pid);
+    report(
+      `The pid file ${shown} names pid ${record.pid}, which is now another process (\`${(now?.command ?? '?').slice(0, 80)}\`), ` +
+        `not the ${name} this stack started: left that process alone and removed the stale pid file.`,
+    );
+    return false;
+  }
+  if (verdict === 'gone') return false;
+  if (!signalGroup(record.pid, 'SIGTERM')) return false;
   const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && signalGroup(pid, 0)) await new Promise((r) => setTimeout(r, 200));
-  if (signalGroup(pid, 0)) signalGroup(pid, 'SIGKILL');
+  while (Date.now() < deadline && signalGroup(record.pid, 0)) await new Promise((r) => setTimeout(r, 200));
+  if (signalGroup(record.pid, 0)) signalGroup(record.pid, 'SIGKILL');
   return true;
 }
 
@@ -144,7 +204,8 @@ function signalGroup(pid, signal) {
   try {
     process.kill(-pid, signal);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // EPERM: the group exists but is not ours to signal (another user's): treat it as alive, never touch it.
+    return signal === 0 && /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
   }
 }

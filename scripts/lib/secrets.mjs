@@ -71,9 +71,12 @@ export async function startSecretsEmulator(config) {
   });
 }
 
-/** @param {ReturnType<typeof import('./config.mjs').stackConfig>} config */
-export function stopSecretsEmulator(config) {
-  return stopService('moto', config.stateDir);
+/**
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ * @param {{ report?: (line: string) => void }} [options]
+ */
+export function stopSecretsEmulator(config, options = {}) {
+  return stopService('moto', config.stateDir, options);
 }
 
 /**

@@ -149,6 +149,15 @@ function adminOf(realm: string) {
   return createAdminClient({ keycloakUrl: stack.keycloakUrl, realm, user: stack.adminUser, password: stack.adminPassword });
 }
 
+/** The version of the stack's Keycloak (admin `/admin/serverinfo`), e.g. "26.7.3". */
+export async function keycloakServerVersion(): Promise<string> {
+  const login = await passwordGrant(realmEndpoints(stack.keycloakUrl, 'master'), { clientId: 'admin-cli', username: stack.adminUser, password: stack.adminPassword });
+  const adminToken = accessTokenOf(login, 'admin login');
+  const response = await fetch(`${stack.keycloakUrl}/admin/serverinfo`, { headers: { authorization: `Bearer ${adminToken}` } });
+  if (!response.ok) throw new Error(`admin GET /serverinfo failed: ${response.status}`);
+  return ((await response.json()) as { systemInfo: { version: string } }).systemInfo.version;
+}
+
 /** Calls Keycloak's admin REST API of the stack's realm. */
 export async function keycloakAdmin(method: string, path: string, body?: unknown): Promise<any> {
   return keycloakAdminOf(stack.realm, method, path, body);

@@ -6,6 +6,7 @@ import {
   checkExchange,
   checkExchangeEnabled,
   checkIntrospection,
+  hasIntrospectionAudienceRule,
   checkIssuer,
   checkLifespan,
   checkServiceToken,
@@ -216,7 +217,36 @@ describe('checkIntrospection', () => {
   it('explains active:false for a valid token by the 26.6.2 audience rule', () => {
     const result = checkIntrospection({ ...facts, tokenAudience: [] }, { status: 200, body: { active: false } });
 
-    expect(result.detail).toContain('since Keycloak 26.6.2 the introspecting client must be in the token\'s aud (none)');
+    expect(result.detail).toContain(
+      "since Keycloak 26.6.2 (26.4.12 on the 26.4 line, every release from 26.7.0) the introspecting client must be in the token's aud (none)",
+    );
+  });
+
+  it('names the server version beside the rule when it is known', () => {
+    const result = checkIntrospection({ ...facts, tokenAudience: [], serverVersion: '26.7.3' }, { status: 200, body: { active: false } });
+
+    expect(result.detail).toMatch(/aud \(none\) \(this server is Keycloak 26\.7\.3\)\.$/);
+  });
+
+  it('warns, naming the version, when a server older than the rule lets a client outside aud introspect', () => {
+    const result = checkIntrospection(
+      { ...facts, introspector: 'service-c', expectActive: false, serverVersion: '26.2.5' },
+      { status: 200, body: { active: true } },
+    );
+
+    expect(result.status).toBe('warn');
+    expect(result.detail).toContain('Keycloak 26.2.5 predates the introspection audience rule of Keycloak 26.6.2');
+    expect(result.detail).toContain('the authorizers still refuse it because they check aud themselves');
+  });
+
+  it('fails when a server that has the rule lets a client outside aud introspect', () => {
+    const result = checkIntrospection(
+      { ...facts, introspector: 'service-c', expectActive: false, serverVersion: '26.7.3' },
+      { status: 200, body: { active: true } },
+    );
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain('this version should refuse it');
   });
 
   it('flags a Keycloak that lets a client outside aud introspect', () => {
@@ -224,6 +254,21 @@ describe('checkIntrospection', () => {
 
     expect(result.status).toBe('fail');
     expect(result.fix).toContain('26.6.2 or newer');
+  });
+});
+
+describe('hasIntrospectionAudienceRule', () => {
+  it('knows the releases of the fix on each line', () => {
+    expect(hasIntrospectionAudienceRule('26.2.5')).toBe(false);
+    expect(hasIntrospectionAudienceRule('26.4.11')).toBe(false);
+    expect(hasIntrospectionAudienceRule('26.4.12')).toBe(true);
+    expect(hasIntrospectionAudienceRule('26.5.4')).toBe(false);
+    expect(hasIntrospectionAudienceRule('26.6.1')).toBe(false);
+    expect(hasIntrospectionAudienceRule('26.6.2')).toBe(true);
+    expect(hasIntrospectionAudienceRule('26.7.0')).toBe(true);
+    expect(hasIntrospectionAudienceRule('27.0.0')).toBe(true);
+    expect(hasIntrospectionAudienceRule(undefined)).toBeUndefined();
+    expect(hasIntrospectionAudienceRule('nightly')).toBeUndefined();
   });
 });
 
