@@ -211,7 +211,7 @@ describe('createServiceAHandler', () => {
 
       // Assess
       expect(result.statusCode).toBe(502);
-      expect(bodyOf(result)).toEqual({ error: 'DOWNSTREAM_UNAVAILABLE', message: 'service-b could not be reached' });
+      expect(bodyOf(result)).toEqual({ error: 'DOWNSTREAM_UNAVAILABLE', message: 'A downstream service is unavailable' });
     });
 
     it('answers 503 when Keycloak is unreachable, without calling B', async () => {
