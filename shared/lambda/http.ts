@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   AuthError,
   BadRequestError,
+  CallerNotAllowedError,
   DownstreamRejectedError,
   PermissionDeniedError,
   TokenExchangeDeniedError,
@@ -61,7 +62,7 @@ function messageOf(error: unknown, code: ErrorCode | 'INTERNAL', status: number)
 function statusOf(error: unknown): number {
   if (error instanceof BadRequestError) return 400;
   if (error instanceof TokenRejectedError) return 401;
-  if (error instanceof PermissionDeniedError || error instanceof TokenExchangeDeniedError) return 403;
+  if (error instanceof PermissionDeniedError || error instanceof CallerNotAllowedError || error instanceof TokenExchangeDeniedError) return 403;
   if (error instanceof DownstreamRejectedError) return error.status === 403 ? 403 : 502;
   switch (errorCode(error)) {
     case 'DOWNSTREAM_UNAVAILABLE':

@@ -90,7 +90,7 @@ function asUserRequest({ permissions = ['orders.read'], exp = FIXED_NOW_SECONDS 
     httpMethod: 'GET',
     resource: '/run-service-b/as-user',
     headers: { authorization: `Bearer ${userToken}` },
-    authorizer: authorizerContext({ sub: 'alice-id', clientId: 'web-app', exp, permissions }),
+    authorizer: authorizerContext({ sub: 'alice-id', clientId: 'demo-cli', exp, permissions }),
   });
 }
 
