@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'TOKEN_WRONG_TYPE'
   | 'TOKEN_NOT_AUTHORIZED'
   | 'PERMISSION_DENIED'
+  | 'CALLER_NOT_ALLOWED'
   | 'KEYCLOAK_UNAVAILABLE'
   | 'KEYCLOAK_BAD_RESPONSE'
   | 'CLIENT_AUTHENTICATION_FAILED'
@@ -83,6 +84,14 @@ export class PermissionDeniedError extends AuthError {
   override readonly name = 'PermissionDeniedError';
   constructor(message: string) {
     super('PERMISSION_DENIED', message);
+  }
+}
+
+/** The token is valid, but the client that obtained it (`azp`) is not among the route's callers (403). */
+export class CallerNotAllowedError extends AuthError {
+  override readonly name = 'CallerNotAllowedError';
+  constructor(message: string) {
+    super('CALLER_NOT_ALLOWED', message);
   }
 }
 

@@ -11,6 +11,7 @@ export { MAX_TOKEN_LENGTH, parseBearer } from './bearer';
 export {
   AuthError,
   BadRequestError,
+  CallerNotAllowedError,
   ClientAuthenticationError,
   ConfigError,
   DownstreamRejectedError,

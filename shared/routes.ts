@@ -17,6 +17,13 @@ export interface RouteRule {
   path: string;
   /** All of these client roles of the service are required; never empty. */
   permissions: readonly string[];
+  /**
+   * The clients (`azp`) allowed to call this route; never empty. Zero trust per hop: a token meant
+   * for this service, holding the route's permissions, is still refused (403 `CALLER_NOT_ALLOWED`)
+   * when another client obtained it. For a token exchanged on a user's behalf, the caller is the
+   * client that exchanged it.
+   */
+  callers: readonly string[];
 }
 
 /** A service's routes by name, e.g. `{ process: { method: 'POST', path: '/api/process', … } }`. */
@@ -58,19 +65,29 @@ export function defineServiceRoutes<T extends ServiceRoutes>(routes: T, field = 
     if (!route.permissions.every((p) => typeof p === 'string' && PERMISSION.test(p))) {
       throw new ConfigError(`${at}.permissions must be non-empty strings without spaces`);
     }
+    if (!Array.isArray(route.callers) || route.callers.length === 0) {
+      throw new ConfigError(`${at}.callers must list at least one client allowed to call it`);
+    }
+    if (!route.callers.every((c) => typeof c === 'string' && PERMISSION.test(c))) {
+      throw new ConfigError(`${at}.callers must be client ids: non-empty strings without spaces`);
+    }
     const key = `${route.method} ${route.path}`;
     if (seen.has(key)) throw new ConfigError(`${at} repeats ${key}`);
     seen.add(key);
     Object.freeze(route.permissions);
+    Object.freeze(route.callers);
     Object.freeze(route);
   }
   return Object.freeze(routes);
 }
 
-/** The routes among `routes` whose permissions are all in `granted`. */
-export function routesAllowed(routes: ServiceRoutes | readonly RouteRule[], granted: readonly string[]): RouteRule[] {
+/**
+ * The routes among `routes` that `caller` may call: it is one of the route's callers (`azp`) and
+ * holds every one of its permissions.
+ */
+export function routesAllowed(routes: ServiceRoutes | readonly RouteRule[], caller: { clientId: string; permissions: readonly string[] }): RouteRule[] {
   const list: readonly RouteRule[] = isRouteList(routes) ? routes : Object.values(routes);
-  return list.filter((route) => route.permissions.every((p) => granted.includes(p)));
+  return list.filter((route) => route.callers.includes(caller.clientId) && route.permissions.every((p) => caller.permissions.includes(p)));
 }
 
 /** The route of `routes` that matches a request's method and API Gateway resource path, if any. */

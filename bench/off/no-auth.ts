@@ -17,13 +17,13 @@ export const placeholderTokens: TokenSource = { get: async () => NO_AUTH_TOKEN, 
 export const placeholderExchanges = { source: (): TokenSource => placeholderTokens };
 
 /**
- * The event as an authorizer would have passed it on for the placeholder: a context granting
- * `route`'s permissions, bound to the placeholder token.
+ * The event as an authorizer would have passed it on for the placeholder: a context naming one of
+ * `route`'s callers and granting its permissions, bound to the placeholder token.
  */
 export function withPlaceholderContext(event: APIGatewayProxyEvent, route: RouteRule): APIGatewayProxyEvent {
   const authorizer = {
     sub: NO_AUTH_TOKEN,
-    clientId: NO_AUTH_TOKEN,
+    clientId: route.callers[0],
     scope: '',
     exp: Number.MAX_SAFE_INTEGER,
     permissions: route.permissions.join(' '),

@@ -44,7 +44,9 @@ export async function handleRequest(
   } catch (error) {
     code = errorCode(error);
     result = errorResponse(error, responseHeaders);
+    // The detail the response leaves out (see errorResponse) goes to the log.
     if (result.statusCode >= 500) logger.error('request failed', { code, error: logSafeError(error) });
+    else if (code === 'TOKEN_EXCHANGE_DENIED') logger.warn('token exchange refused', { code, error: logSafeError(error) });
   }
   logger.info('request', {
     route: `${event.httpMethod} ${event.resource ?? event.path}`,

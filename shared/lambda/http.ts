@@ -2,11 +2,13 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   AuthError,
   BadRequestError,
+  CallerNotAllowedError,
   DownstreamRejectedError,
   PermissionDeniedError,
   TokenExchangeDeniedError,
   TokenRejectedError,
   errorCode,
+  type ErrorCode,
 } from '../errors';
 
 /** A JSON response. */
@@ -19,20 +21,48 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 }
 
 /**
+ * What a caller reads in a 5xx body, by code: what failed on our side, never how. The detail (a
+ * secret's name, Keycloak's answer, a cause) is the log's — `handleRequest` logs it with
+ * `logSafeError` — not the caller's.
+ */
+const SERVER_SIDE_MESSAGES: Partial<Record<ErrorCode | 'INTERNAL', string>> = {
+  CONFIG_INVALID: 'The service is misconfigured',
+  SECRET_NOT_FOUND: 'The service cannot read its credentials',
+  SECRET_INVALID: 'The service cannot read its credentials',
+  SECRETS_UNAVAILABLE: 'The service cannot reach its credentials store',
+  KEYCLOAK_UNAVAILABLE: 'The identity provider is unavailable',
+  KEYCLOAK_BAD_RESPONSE: 'The identity provider gave an answer the service cannot use',
+  CLIENT_AUTHENTICATION_FAILED: 'The identity provider refused the service\'s own credentials',
+  TOKEN_EXCHANGE_INVALID_RESULT: 'The identity provider issued a token the service cannot use',
+  DOWNSTREAM_UNAVAILABLE: 'A downstream service is unavailable',
+  DOWNSTREAM_REJECTED: 'A downstream service refused the request',
+  INTERNAL: 'Internal error',
+};
+
+/**
  * The one place where failures become HTTP statuses: caller mistakes are 4xx with a reason,
  * unreachable dependencies 502/503, our own misconfiguration 500. Bodies carry the stable `code` and
- * a message that never includes a token or a secret.
+ * a message that never includes a token, a secret or a secret's name: a 5xx says only which kind of
+ * dependency failed; a refused token exchange says only Keycloak's OAuth error code.
  */
 export function errorResponse(error: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   const code = errorCode(error);
-  const message = error instanceof AuthError ? error.message : 'Internal error';
-  return json(statusOf(error), { error: code, message, ...detailsOf(error) }, headers);
+  const status = statusOf(error);
+  return json(status, { error: code, message: messageOf(error, code, status), ...detailsOf(error) }, headers);
+}
+
+function messageOf(error: unknown, code: ErrorCode | 'INTERNAL', status: number): string {
+  if (status >= 500) return SERVER_SIDE_MESSAGES[code] ?? 'Internal error';
+  // Keycloak's error_description names clients, audiences and scopes: the log has it, the caller does not.
+  if (error instanceof TokenExchangeDeniedError) return 'The identity provider refused to exchange the token for the next service';
+  if (error instanceof DownstreamRejectedError) return `${error.service} refused the request`;
+  return error instanceof AuthError ? error.message : 'Internal error';
 }
 
 function statusOf(error: unknown): number {
   if (error instanceof BadRequestError) return 400;
   if (error instanceof TokenRejectedError) return 401;
-  if (error instanceof PermissionDeniedError || error instanceof TokenExchangeDeniedError) return 403;
+  if (error instanceof PermissionDeniedError || error instanceof CallerNotAllowedError || error instanceof TokenExchangeDeniedError) return 403;
   if (error instanceof DownstreamRejectedError) return error.status === 403 ? 403 : 502;
   switch (errorCode(error)) {
     case 'DOWNSTREAM_UNAVAILABLE':

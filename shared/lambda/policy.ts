@@ -14,7 +14,8 @@ export function apiStagePrefix(methodArn: string): string | undefined {
 
 /**
  * A policy that does not depend on which route triggered the authorizer: it allows every route of
- * the service whose permissions the principal holds and nothing else, so API Gateway's authorizer
+ * the service that names the principal's client among its callers and whose permissions the
+ * principal holds, and nothing else, so API Gateway's authorizer
  * cache (keyed by token, not by route) cannot leak access across routes. With no route allowed,
  * it is an explicit Deny of the whole stage (403). `tokenHash` is `sha256(token)`.
  */
@@ -24,7 +25,7 @@ export function buildPolicy(
   prefix: string,
   tokenHash: string,
 ): APIGatewayAuthorizerResult {
-  const allowed = routesAllowed(routes, principal.permissions);
+  const allowed = routesAllowed(routes, principal);
   const statement: Statement =
     allowed.length > 0
       ? { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowed.map((r) => `${prefix}/${r.method}${resourcePattern(r.path)}`) }

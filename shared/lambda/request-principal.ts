@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { parseBearer } from '../bearer';
-import { PermissionDeniedError, TokenRejectedError } from '../errors';
+import { CallerNotAllowedError, PermissionDeniedError, TokenRejectedError } from '../errors';
 import { sha256 } from '../hash';
 import { header } from './http';
 import { assertUnexpired, type Principal } from '../principal';
@@ -9,8 +9,8 @@ import { epochSeconds, type Clock } from '../time';
 
 /**
  * The principal the authorizer put in the request context, re-checked by the handler: the context
- * must exist, must not have expired (API Gateway may serve a cached policy until its TTL), and must
- * grant the route's permissions.
+ * must exist, must not have expired (API Gateway may serve a cached policy until its TTL), must name
+ * one of the route's callers, and must grant the route's permissions.
  */
 export function principalFromContext(event: Pick<APIGatewayProxyEvent, 'requestContext'>, route: RouteRule, now: Clock = Date.now): Principal {
   const context = (event.requestContext?.authorizer ?? {}) as Record<string, unknown>;
@@ -20,6 +20,8 @@ export function principalFromContext(event: Pick<APIGatewayProxyEvent, 'requestC
     throw new TokenRejectedError('TOKEN_MISSING', 'No authorizer context on this request');
   }
   assertUnexpired(exp, epochSeconds(now));
+  // The caller first: a client the route does not name learns nothing about the permissions.
+  if (!route.callers.includes(clientId)) throw new CallerNotAllowedError(`Client ${clientId} may not call this route`);
   const granted = typeof permissions === 'string' && permissions ? permissions.split(' ') : [];
   const missing = route.permissions.filter((p) => !granted.includes(p));
   if (missing.length > 0) throw new PermissionDeniedError(`Missing permission: ${missing.join(', ')}`);

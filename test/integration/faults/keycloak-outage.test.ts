@@ -37,7 +37,7 @@ describe.skipIf(stack.externalKeycloakUrl !== undefined)('Keycloak stopped and s
       const asUser = await callWithGuard(stack.apiUrl, 'GET', '/run-service-b/as-user', { token: aliceToken });
 
       expect(atA.status).toBe(503);
-      expect(atA.body).toMatchObject({ error: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak could not be reached' });
+      expect(atA.body).toMatchObject({ error: 'KEYCLOAK_UNAVAILABLE', message: 'The identity provider is unavailable' });
       // serverless offline turns an authorizer error into 401; API Gateway answers 503 (gateway responses).
       expect(atB.status).toBe(401);
       expect(asUser.status).toBe(401);

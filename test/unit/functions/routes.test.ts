@@ -4,11 +4,11 @@ import { routes } from '../../../functions/routes';
 
 describe("the demo's route table", () => {
   it.each([
-    ['service-a', 'runAsUser', { method: 'GET', path: '/run-service-b/as-user', permissions: ['orders.read'] }],
-    ['service-b', 'process', { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'] }],
-    ['service-b', 'adjustInventory', { method: 'POST', path: '/api/inventory/adjust', permissions: ['inventory.adjust'] }],
-    ['service-c', 'compute', { method: 'POST', path: '/api/compute', permissions: ['analytics.run'] }],
-  ] as const)('declares %s route %s with the permissions it needs', (service, name, route) => {
+    ['service-a', 'runAsUser', { method: 'GET', path: '/run-service-b/as-user', permissions: ['orders.read'], callers: ['demo-cli'] }],
+    ['service-b', 'process', { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'], callers: ['service-a'] }],
+    ['service-b', 'adjustInventory', { method: 'POST', path: '/api/inventory/adjust', permissions: ['inventory.adjust'], callers: ['service-a'] }],
+    ['service-c', 'compute', { method: 'POST', path: '/api/compute', permissions: ['analytics.run'], callers: ['service-b'] }],
+  ] as const)('declares %s route %s with its callers and the permissions it needs', (service, name, route) => {
     // Act
     const declared = (routes[service] as Record<string, unknown>)[name];
 
@@ -18,7 +18,7 @@ describe("the demo's route table", () => {
 
   it("allows nothing of service-b to a token with service-c's permission", () => {
     // Act
-    const allowed = routesAllowed(routes['service-b'], ['analytics.run']);
+    const allowed = routesAllowed(routes['service-b'], { clientId: 'service-b', permissions: ['analytics.run'] });
 
     // Assess
     expect(allowed).toEqual([]);

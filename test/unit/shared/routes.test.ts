@@ -3,9 +3,9 @@ import { ConfigError, defineRouteTable, defineServiceRoutes, routeOf, routesAllo
 import { thrownBy } from '../helpers/errors';
 
 const ROUTES = {
-  list: { method: 'GET', path: '/orders', permissions: ['orders.read'] },
-  create: { method: 'POST', path: '/orders', permissions: ['orders.read', 'orders.write'] },
-  show: { method: 'GET', path: '/orders/{id}', permissions: ['orders.read'] },
+  list: { method: 'GET', path: '/orders', permissions: ['orders.read'], callers: ['service-a'] },
+  create: { method: 'POST', path: '/orders', permissions: ['orders.read', 'orders.write'], callers: ['service-a'] },
+  show: { method: 'GET', path: '/orders/{id}', permissions: ['orders.read'], callers: ['service-a'] },
 } as const satisfies ServiceRoutes;
 
 describe('defineRouteTable', () => {
@@ -22,13 +22,13 @@ describe('defineRouteTable', () => {
   it.each([
     ['an empty table', {}, 'routes must name at least one service'],
     ['a service without routes', { orders: {} }, 'routes["orders"] must have at least one route'],
-    ['a route without permissions', { orders: { list: { method: 'GET', path: '/orders', permissions: [] } } }, 'routes["orders"].list.permissions must list at least one permission'],
-    ['a permission with a space', { orders: { list: { method: 'GET', path: '/orders', permissions: ['a b'] } } }, 'routes["orders"].list.permissions must be non-empty strings without spaces'],
-    ['an unknown method', { orders: { list: { method: 'TRACE', path: '/orders', permissions: ['x'] } } }, 'routes["orders"].list.method must be one of GET, POST, PUT, PATCH, DELETE'],
-    ['a path without a leading slash', { orders: { list: { method: 'GET', path: 'orders', permissions: ['x'] } } }, 'routes["orders"].list.path must be an API Gateway resource path starting with /'],
+    ['a route without permissions', { orders: { list: { method: 'GET', path: '/orders', permissions: [], callers: ['service-a'] } } }, 'routes["orders"].list.permissions must list at least one permission'],
+    ['a permission with a space', { orders: { list: { method: 'GET', path: '/orders', permissions: ['a b'], callers: ['service-a'] } } }, 'routes["orders"].list.permissions must be non-empty strings without spaces'],
+    ['an unknown method', { orders: { list: { method: 'TRACE', path: '/orders', permissions: ['x'], callers: ['service-a'] } } }, 'routes["orders"].list.method must be one of GET, POST, PUT, PATCH, DELETE'],
+    ['a path without a leading slash', { orders: { list: { method: 'GET', path: 'orders', permissions: ['x'], callers: ['service-a'] } } }, 'routes["orders"].list.path must be an API Gateway resource path starting with /'],
     [
       'two routes on one method and path',
-      { orders: { a: { method: 'GET', path: '/o', permissions: ['x'] }, b: { method: 'GET', path: '/o', permissions: ['y'] } } },
+      { orders: { a: { method: 'GET', path: '/o', permissions: ['x'], callers: ['service-a'] }, b: { method: 'GET', path: '/o', permissions: ['y'], callers: ['service-a'] } } },
       'routes["orders"].b repeats GET /o',
     ],
   ])('refuses %s with one sentence naming the field', (_, table, message) => {
@@ -42,7 +42,7 @@ describe('defineRouteTable', () => {
 
   it('checks one service alone with defineServiceRoutes', () => {
     // Act
-    const error = thrownBy(() => defineServiceRoutes({ list: { method: 'GET', path: '/x', permissions: [] } }));
+    const error = thrownBy(() => defineServiceRoutes({ list: { method: 'GET', path: '/x', permissions: [], callers: ['service-a'] } }));
 
     // Assess
     expect(error.message).toBe('routes.list.permissions must list at least one permission');
@@ -52,7 +52,7 @@ describe('defineRouteTable', () => {
 describe('routesAllowed', () => {
   it('returns the routes whose permissions are all granted', () => {
     // Act
-    const allowed = routesAllowed(ROUTES, ['orders.read']);
+    const allowed = routesAllowed(ROUTES, { clientId: 'service-a', permissions: ['orders.read'] });
 
     // Assess
     expect(allowed.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /orders', 'GET /orders/{id}']);
@@ -60,7 +60,7 @@ describe('routesAllowed', () => {
 
   it('returns every route when every permission is granted', () => {
     // Act
-    const allowed = routesAllowed(ROUTES, ['orders.write', 'orders.read']);
+    const allowed = routesAllowed(ROUTES, { clientId: 'service-a', permissions: ['orders.write', 'orders.read'] });
 
     // Assess
     expect(allowed).toEqual(Object.values(ROUTES));
@@ -68,7 +68,7 @@ describe('routesAllowed', () => {
 
   it('returns nothing when no permission is granted', () => {
     // Act
-    const allowed = routesAllowed(ROUTES, []);
+    const allowed = routesAllowed(ROUTES, { clientId: 'service-a', permissions: [] });
 
     // Assess
     expect(allowed).toEqual([]);
@@ -79,10 +79,31 @@ describe('routesAllowed', () => {
     const list: RouteRule[] = [ROUTES.list, ROUTES.create];
 
     // Act
-    const allowed = routesAllowed(list, ['orders.read']);
+    const allowed = routesAllowed(list, { clientId: 'service-a', permissions: ['orders.read'] });
 
     // Assess
     expect(allowed).toEqual([ROUTES.list]);
+  });
+});
+
+describe('routesAllowed and callers', () => {
+  it("allows nothing to a client that is not among the routes' callers, whatever it holds", () => {
+    // Act
+    const allowed = routesAllowed(ROUTES, { clientId: 'service-x', permissions: ['orders.read', 'orders.write'] });
+
+    // Assess
+    expect(allowed).toEqual([]);
+  });
+
+  it.each([
+    ['no callers', []],
+    ['a caller with a space', ['service a']],
+  ])('refuses a route with %s when the table is defined', (_, callers) => {
+    // Act
+    const error = thrownBy(() => defineRouteTable({ orders: { list: { method: 'GET', path: '/o', permissions: ['x'], callers } } }));
+
+    // Assess
+    expect(error.message).toMatch(/^routes\["orders"\]\.list\.callers must /);
   });
 });
 

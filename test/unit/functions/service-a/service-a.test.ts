@@ -90,7 +90,7 @@ function asUserRequest({ permissions = ['orders.read'], exp = FIXED_NOW_SECONDS 
     httpMethod: 'GET',
     resource: '/run-service-b/as-user',
     headers: { authorization: `Bearer ${userToken}` },
-    authorizer: authorizerContext({ sub: 'alice-id', clientId: 'web-app', exp, permissions }),
+    authorizer: authorizerContext({ sub: 'alice-id', clientId: 'demo-cli', exp, permissions }),
   });
 }
 
@@ -211,7 +211,7 @@ describe('createServiceAHandler', () => {
 
       // Assess
       expect(result.statusCode).toBe(502);
-      expect(bodyOf(result)).toEqual({ error: 'DOWNSTREAM_UNAVAILABLE', message: 'service-b could not be reached' });
+      expect(bodyOf(result)).toEqual({ error: 'DOWNSTREAM_UNAVAILABLE', message: 'A downstream service is unavailable' });
     });
 
     it('answers 503 when Keycloak is unreachable, without calling B', async () => {

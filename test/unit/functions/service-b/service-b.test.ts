@@ -304,7 +304,7 @@ describe('createServiceBHandler', () => {
       expect(result.statusCode).toBe(403);
       expect(bodyOf(result)).toEqual({
         error: 'TOKEN_EXCHANGE_DENIED',
-        message: `Token exchange refused by Keycloak: ${code} (${description})`,
+        message: "The identity provider refused to exchange the token for the next service",
         keycloak_error: code,
       });
       expect(cCalls()).toHaveLength(0);
@@ -332,7 +332,7 @@ describe('createServiceBHandler', () => {
 
       // Assess
       expect(result.statusCode).toBe(503);
-      expect(bodyOf(result)).toEqual({ error: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak could not be reached' });
+      expect(bodyOf(result)).toEqual({ error: 'KEYCLOAK_UNAVAILABLE', message: 'The identity provider is unavailable' });
       expect(log.lines.map((l) => l.level)).toEqual(['error', 'info']);
     });
 
@@ -345,7 +345,7 @@ describe('createServiceBHandler', () => {
 
       // Assess
       expect(result.statusCode).toBe(502);
-      expect(bodyOf(result)).toEqual({ error: 'DOWNSTREAM_UNAVAILABLE', message: 'service-c did not answer within 5000 ms' });
+      expect(bodyOf(result)).toEqual({ error: 'DOWNSTREAM_UNAVAILABLE', message: 'A downstream service is unavailable' });
     });
 
     describe('bad requests', () => {

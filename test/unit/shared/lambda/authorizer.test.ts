@@ -25,10 +25,10 @@ const B_PERMISSIONS = ['orders.approve', 'inventory.adjust'];
 /** A route table of the library's user: two services, the one under test with two routes. */
 const ROUTES = defineRouteTable({
   'service-b': {
-    process: { method: 'POST', path: '/api/process', permissions: B_PERMISSIONS },
-    adjust: { method: 'POST', path: '/api/inventory/adjust', permissions: ['inventory.adjust'] },
+    process: { method: 'POST', path: '/api/process', permissions: B_PERMISSIONS, callers: ['service-a'] },
+    adjust: { method: 'POST', path: '/api/inventory/adjust', permissions: ['inventory.adjust'], callers: ['service-a'] },
   },
-  'service-c': { compute: { method: 'POST', path: '/api/compute', permissions: ['analytics.run'] } },
+  'service-c': { compute: { method: 'POST', path: '/api/compute', permissions: ['analytics.run'], callers: ['service-a'] } },
 });
 
 function activeAnswer(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -3,8 +3,8 @@ import { ConfigError, defineRouteTable } from 'keycloak-lambda-s2s';
 import { readAuthorizerSettings, readCallerSettings, type Env } from 'keycloak-lambda-s2s/lambda';
 
 const ROUTES = defineRouteTable({
-  'service-b': { process: { method: 'POST', path: '/api/process', permissions: ['orders.approve'] } },
-  'service-c': { compute: { method: 'POST', path: '/api/compute', permissions: ['analytics.run'] } },
+  'service-b': { process: { method: 'POST', path: '/api/process', permissions: ['orders.approve'], callers: ['service-a'] } },
+  'service-c': { compute: { method: 'POST', path: '/api/compute', permissions: ['analytics.run'], callers: ['service-a'] } },
 });
 
 const AUTHORIZER_ENV: Env = {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, KeycloakUnavailableError } from 'keycloak-lambda-s2s';
+import { BadRequestError, KeycloakUnavailableError, TokenExchangeDeniedError } from 'keycloak-lambda-s2s';
 import { logSafeError } from 'keycloak-lambda-s2s';
 import { correlationIdOf, handleRequest, json } from 'keycloak-lambda-s2s/lambda';
 import { frozenClock } from '../../helpers/clock';
@@ -166,6 +166,22 @@ describe('handleRequest', () => {
       },
     });
     expect(fake.lines[1]?.attributes).toMatchObject({ status: 503, outcome: 'failure', code: 'KEYCLOAK_UNAVAILABLE' });
+  });
+
+  it("logs the detail of a refused token exchange that the 403 body leaves out (Keycloak's description)", async () => {
+    // Prepare
+    const fake = createFakeLogger();
+
+    // Act
+    const result = await handleRequest(proxyEvent(), { logger: fake.logger, now: frozenClock().now }, async () => {
+      throw new TokenExchangeDeniedError('invalid_request', 'Requested audience not available: service-c');
+    });
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(result.body).not.toContain('Requested audience');
+    expect(fake.lines.map((l) => `${l.level} ${l.message}`)).toEqual(['warn token exchange refused', 'info request']);
+    expect(JSON.stringify(fake.lines[0]?.attributes)).toContain('Requested audience not available: service-c');
   });
 
   it('answers 500 INTERNAL for an unexpected error without leaking its message', async () => {

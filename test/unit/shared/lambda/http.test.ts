@@ -56,13 +56,31 @@ describe('errorResponse', () => {
     ['refused client credentials', new ClientAuthenticationError('refused'), 500],
     ['a bad exchange result', new TokenExchangeResultError('wrong aud'), 500],
     ['a configuration error', new ConfigError('Environment variable X is required'), 500],
-  ] as const)('maps $0 to HTTP $2', (_case, error: AuthError, status) => {
+  ] as const)('maps $0 to HTTP $2 with its stable code', (_case, error: AuthError, status) => {
     // Act
     const result = errorResponse(error);
 
     // Assess
     expect(result.statusCode).toBe(status);
-    expect(bodyOf(result)).toMatchObject({ error: error.code, message: error.message });
+    expect(bodyOf(result)).toMatchObject({ error: error.code });
+  });
+
+  it.each([
+    ['a missing secret', new SecretNotFoundError('prod/keycloak/service-b'), 'The service cannot read its credentials'],
+    ['an invalid secret', new SecretInvalidError('prod/keycloak/service-b', 'the value is not JSON'), 'The service cannot read its credentials'],
+    ['an unreachable Secrets Manager', new SecretsUnavailableError('prod/keycloak/service-b'), 'The service cannot reach its credentials store'],
+    ['a configuration error', new ConfigError('Environment variable CLIENT_SECRET_ID is required'), 'The service is misconfigured'],
+    ['an unreachable Keycloak', new KeycloakUnavailableError('Keycloak did not answer within 3000 ms'), 'The identity provider is unavailable'],
+    ['refused client credentials', new ClientAuthenticationError('Keycloak refused the client credentials (invalid_client)'), "The identity provider refused the service's own credentials"],
+    ['a downstream 500', new DownstreamRejectedError('service-c', 500, 'service-c answered HTTP 500 (SECRET_NOT_FOUND)'), 'A downstream service refused the request'],
+  ] as const)('answers %s with a generic message: no secret name, no detail (the log has it)', (_case, error: AuthError, message) => {
+    // Act
+    const result = errorResponse(error);
+
+    // Assess
+    expect(bodyOf(result).message).toBe(message);
+    expect(result.body).not.toContain('prod/keycloak');
+    expect(result.body).not.toContain(error.message);
   });
 
   it('answers 500 INTERNAL without the message of an error the kit did not throw', () => {
@@ -82,14 +100,14 @@ describe('errorResponse', () => {
     expect(bodyOf(result)).toEqual({ error: 'BAD_REQUEST', message: 'order_id is required', field: 'order_id' });
   });
 
-  it("carries Keycloak's error code when an exchange is refused", () => {
+  it("carries Keycloak's OAuth error code when an exchange is refused, but not its description", () => {
     // Act
-    const result = errorResponse(new TokenExchangeDeniedError('invalid_request', 'Requested audience not available'));
+    const result = errorResponse(new TokenExchangeDeniedError('invalid_request', 'Requested audience not available: service-c'));
 
     // Assess
     expect(bodyOf(result)).toEqual({
       error: 'TOKEN_EXCHANGE_DENIED',
-      message: 'Token exchange refused by Keycloak: invalid_request (Requested audience not available)',
+      message: 'The identity provider refused to exchange the token for the next service',
       keycloak_error: 'invalid_request',
     });
   });
@@ -101,10 +119,18 @@ describe('errorResponse', () => {
     // Assess
     expect(bodyOf(result)).toEqual({
       error: 'DOWNSTREAM_REJECTED',
-      message: 'service-c answered HTTP 500',
+      message: 'A downstream service refused the request',
       service: 'service-c',
       status: 500,
     });
+  });
+
+  it('names the service that refused with a 403', () => {
+    // Act
+    const result = errorResponse(new DownstreamRejectedError('service-c', 403, 'service-c answered HTTP 403 (PERMISSION_DENIED)'));
+
+    // Assess
+    expect(bodyOf(result)).toEqual({ error: 'DOWNSTREAM_REJECTED', message: 'service-c refused the request', service: 'service-c', status: 403 });
   });
 
   it('adds the given headers', () => {

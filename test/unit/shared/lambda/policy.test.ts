@@ -8,9 +8,9 @@ import { API_STAGE_PREFIX } from '../../helpers/events';
 const TOKEN_HASH = 'a'.repeat(64);
 
 const ROUTES: RouteRule[] = [
-  { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'] },
-  { method: 'POST', path: '/api/inventory/adjust', permissions: ['inventory.adjust'] },
-  { method: 'GET', path: '/api/report', permissions: ['reports.read'] },
+  { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'], callers: ['service-a'] },
+  { method: 'POST', path: '/api/inventory/adjust', permissions: ['inventory.adjust'], callers: ['service-a'] },
+  { method: 'GET', path: '/api/report', permissions: ['reports.read'], callers: ['service-a'] },
 ];
 
 function principal(permissions: string[]): Principal {
@@ -126,6 +126,16 @@ describe('buildPolicy', () => {
   });
 });
 
+describe('buildPolicy and callers', () => {
+  it("denies the whole stage to a client that is not among any route's callers, whatever permissions it holds", () => {
+    // Act
+    const policy = buildPolicy({ ...principal(['orders.approve', 'inventory.adjust', 'reports.read']), clientId: 'service-x' }, ROUTES, API_STAGE_PREFIX, TOKEN_HASH);
+
+    // Assess
+    expect(policy.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${API_STAGE_PREFIX}/*`] }]);
+  });
+});
+
 describe('resourcePattern', () => {
   it.each([
     ['/orders', '/orders'],
@@ -139,7 +149,7 @@ describe('resourcePattern', () => {
 
   it('lets a route with a path parameter be allowed for every value of it', () => {
     // Act
-    const policy = buildPolicy(principal(['orders.read']), { show: { method: 'GET', path: '/orders/{id}', permissions: ['orders.read'] } }, API_STAGE_PREFIX, TOKEN_HASH);
+    const policy = buildPolicy(principal(['orders.read']), { show: { method: 'GET', path: '/orders/{id}', permissions: ['orders.read'], callers: ['service-a'] } }, API_STAGE_PREFIX, TOKEN_HASH);
 
     // Assess
     expect(policy.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: [`${API_STAGE_PREFIX}/GET/orders/*`] });

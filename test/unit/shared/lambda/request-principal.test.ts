@@ -1,11 +1,11 @@
-import { sha256, PermissionDeniedError, TokenRejectedError, type RouteRule } from 'keycloak-lambda-s2s';
+import { CallerNotAllowedError, sha256, PermissionDeniedError, TokenRejectedError, type RouteRule } from 'keycloak-lambda-s2s';
 import { authorizedBearerToken, principalFromContext } from 'keycloak-lambda-s2s/lambda';
 import { describe, expect, it } from 'vitest';
 import { FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
 import { authorizerContext, proxyEvent } from '../../helpers/events';
 import { thrownBy } from '../../helpers/errors';
 
-const ROUTE: RouteRule = { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'] };
+const ROUTE: RouteRule = { method: 'POST', path: '/api/process', permissions: ['orders.approve', 'inventory.adjust'], callers: ['service-a'] };
 
 describe('principalFromContext', () => {
   it('returns the principal of an unexpired context that grants every permission of the route', () => {
@@ -36,7 +36,7 @@ describe('principalFromContext', () => {
   it('reads exp whether API Gateway passed it as a string or a number', () => {
     // Prepare
     const event = proxyEvent({
-      authorizer: { sub: 's', clientId: 'c', exp: FIXED_NOW_SECONDS + 1, permissions: 'orders.approve inventory.adjust' },
+      authorizer: { sub: 's', clientId: 'service-a', exp: FIXED_NOW_SECONDS + 1, permissions: 'orders.approve inventory.adjust' },
     });
 
     // Act
@@ -45,6 +45,20 @@ describe('principalFromContext', () => {
     // Assess
     expect(principal.exp).toBe(FIXED_NOW_SECONDS + 1);
     expect(principal.scope).toBe('');
+  });
+
+  it("refuses a client that is not among the route's callers with CALLER_NOT_ALLOWED, even holding every permission", () => {
+    // Prepare
+    const event = proxyEvent({
+      authorizer: authorizerContext({ clientId: 'service-x', exp: FIXED_NOW_SECONDS + 60, permissions: ['orders.approve', 'inventory.adjust'] }),
+    });
+
+    // Act
+    const error = thrownBy(() => principalFromContext(event, ROUTE, frozenClock().now));
+
+    // Assess
+    expect(error).toBeInstanceOf(CallerNotAllowedError);
+    expect(error).toMatchObject({ code: 'CALLER_NOT_ALLOWED', message: 'Client service-x may not call this route' });
   });
 
   it('rejects a request without an authorizer context as TOKEN_MISSING (401)', () => {
