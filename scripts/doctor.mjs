@@ -13,7 +13,9 @@ import path from 'node:path';
 import {
   EXCHANGE_ATTRIBUTE,
   checkAudiencePath,
+  checkBruteForceProtection,
   checkClient,
+  checkUserFacingScopes,
   checkExchange,
   checkExchangeEnabled,
   checkIntrospection,
@@ -174,6 +176,8 @@ async function diagnose() {
     [C]: checkClient(C, clients[C], { realm: config.realm, serviceAccount: 'recommended' }),
   };
   results.push(...Object.values(clientResults));
+  results.push(checkUserFacingScopes(await admin.get('/clients')));
+  results.push(checkBruteForceProtection(await admin.get('')));
   /** @type {Record<string, import('./lib/oidc.mjs').ClientCredentials | undefined>} */
   const credentials = {};
   for (const clientId of [A, B, C]) {

@@ -415,3 +415,44 @@ export function formatReport(results) {
   lines.push('', `${count('fail') === 0 ? '✓' : '✗'} ${parts.join(', ')}.`);
   return lines.join('\n');
 }
+
+/** Keycloak's own clients of every realm: not the kit's to judge. */
+const BUILT_IN_CLIENTS = new Set(['account', 'account-console', 'admin-cli', 'broker', 'realm-management', 'security-admin-console']);
+
+/**
+ * Whether a client that obtains users' tokens keeps them narrow. With Keycloak's default "Full scope
+ * allowed", a user's token carries every client role the user holds — so the audience of every
+ * service the user has a role in — and the kit's audience guarantee then rests on who holds roles,
+ * not on the route a token was meant for.
+ * @param {any[]} clients admin representations of the realm's clients
+ * @returns {CheckResult}
+ */
+export function checkUserFacingScopes(clients) {
+  const name = 'user-facing clients';
+  const wide = clients
+    .filter((client) => !BUILT_IN_CLIENTS.has(client.clientId) && client.enabled !== false)
+    .filter((client) => client.publicClient || client.standardFlowEnabled || client.directAccessGrantsEnabled || client.implicitFlowEnabled)
+    .filter((client) => client.fullScopeAllowed !== false)
+    .map((client) => client.clientId);
+  if (wide.length === 0) return pass(name, 'every client that obtains users\' tokens has Full scope allowed off: a user\'s token names only the services its client is mapped to');
+  return warn(
+    name,
+    `${wide.join(', ')} obtain${wide.length === 1 ? 's' : ''} users' tokens with Full scope allowed on: such a token carries every client role of the user, so the audience of every service the user holds a role in.`,
+    `Turn Full scope allowed off (Clients → <client> → Client scopes → <client>-dedicated → Scope; "fullScopeAllowed": false) and map only the roles the client's first hop needs.`,
+  );
+}
+
+/**
+ * Whether the realm locks out password guessing.
+ * @param {any} realm the realm's admin representation
+ * @returns {CheckResult}
+ */
+export function checkBruteForceProtection(realm) {
+  const name = 'brute-force protection';
+  if (realm?.bruteForceProtected === true) return pass(name, 'the realm locks an account out after repeated failed logins');
+  return warn(
+    name,
+    'The realm has brute-force detection off: a user\'s password can be guessed without limit.',
+    'Turn it on (Realm settings → Security defenses → Brute force detection; "bruteForceProtected": true).',
+  );
+}

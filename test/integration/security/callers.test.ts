@@ -42,6 +42,20 @@ afterAll(async () => {
 
 const probeToken = async () => accessTokenOf(await clientCredentialsGrant(endpoints, { clientId, clientSecret: secret }), 'probe token');
 
+describe('no unused privilege', () => {
+  it("gives B's own token (client credentials, no caller involved) no audience at C: C refuses it with 401", async () => {
+    // Prepare
+    const ownTokenOfB = await clientToken('service-b');
+
+    // Act
+    const answer = await api('POST', '/api/compute', { token: ownTokenOfB, body: { value: 1 } });
+
+    // Assess
+    expect(JSON.stringify(claims(ownTokenOfB).aud ?? [])).not.toContain('service-c');
+    expect(answer.status).toBe(401);
+  });
+});
+
 describe('a route accepts only the callers it names', () => {
   it("refuses at B, with 403, a token meant for B holding B's permissions that another client obtained", async () => {
     // Prepare

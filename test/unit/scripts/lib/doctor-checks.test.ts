@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   audienceFix,
+  checkBruteForceProtection,
+  checkUserFacingScopes,
   checkAudiencePath,
   checkClient,
   checkExchange,
@@ -340,5 +342,43 @@ describe('formatReport', () => {
         '✗ 1 passed, 1 failed, 1 skipped.',
       ].join('\n'),
     );
+  });
+});
+
+describe('checkUserFacingScopes', () => {
+  it('passes when every client that obtains users\' tokens has Full scope allowed off, whatever Keycloak\'s own clients do', () => {
+    // Act
+    const result = checkUserFacingScopes([
+      { clientId: 'demo-cli', publicClient: true, directAccessGrantsEnabled: true, fullScopeAllowed: false },
+      { clientId: 'service-a', serviceAccountsEnabled: true, fullScopeAllowed: true },
+      { clientId: 'account-console', publicClient: true, standardFlowEnabled: true, fullScopeAllowed: true },
+    ]);
+
+    // Assess
+    expect(result.status).toBe('pass');
+  });
+
+  it('flags a user-facing client with Full scope allowed on, by name, with the fix', () => {
+    // Act
+    const result = checkUserFacingScopes([
+      { clientId: 'web', standardFlowEnabled: true },
+      { clientId: 'old-spa', publicClient: true, standardFlowEnabled: true, fullScopeAllowed: true, enabled: false },
+    ]);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^web obtains users' tokens with Full scope allowed on/) });
+    expect(result.fix).toContain('"fullScopeAllowed": false');
+  });
+});
+
+describe('checkBruteForceProtection', () => {
+  it('passes when the realm has brute-force detection on, and warns with the fix when it is off', () => {
+    // Act
+    const on = checkBruteForceProtection({ bruteForceProtected: true });
+    const off = checkBruteForceProtection({ bruteForceProtected: false });
+
+    // Assess
+    expect(on.status).toBe('pass');
+    expect(off).toMatchObject({ status: 'warn', fix: expect.stringContaining('"bruteForceProtected": true') });
   });
 });
