@@ -68,6 +68,7 @@ export {
 export { epochSeconds, type Clock } from './time';
 export {
   AUTH_MODES,
+  NEGATIVE_CACHE_MAX_ENTRIES,
   NEGATIVE_CACHE_TTL_SECONDS,
   createTokenAuthority,
   isTokenRejection,

@@ -20,6 +20,9 @@ export const AUTH_MODES: readonly AuthMode[] = ['introspection', 'jwt', 'jwt+int
 /** How long a rejected token's verdict is remembered, in seconds: short, so a fixed Keycloak heals fast. */
 export const NEGATIVE_CACHE_TTL_SECONDS = 10;
 
+/** Most refusals remembered at once: they live apart from accepted verdicts, in a bounded cache of their own. */
+export const NEGATIVE_CACHE_MAX_ENTRIES = 1000;
+
 type Verdict = { principal: Principal } | { rejected: TokenRejectionCode; message: string };
 
 /** Options of {@link createTokenAuthority}. */
@@ -47,8 +50,8 @@ export interface TokenAuthority {
 
 /**
  * Decides on tokens and caches verdicts by `sha256(token)`: positive ones for `min(cap, exp − now)`,
- * Keycloak's negative ones briefly; concurrent lookups of one token share one call. Keycloak failures
- * are never cached, and neither are local JWT rejections (they cost no call, and caching a flood of
+ * Keycloak's negative ones briefly, in a bounded cache of their own; concurrent lookups of one token
+ * share one call. Keycloak failures are never cached, and neither are local JWT rejections (they cost no call, and caching a flood of
  * forgeries would evict good entries).
  *
  * Introspection runs with the protected service's own credentials: Keycloak ≥ 26.6.2 answers
@@ -69,7 +72,9 @@ export function createTokenAuthority({
   if (!issuer) throw new ConfigError('issuer is required');
   assertIntegerInRange('cacheTtlSeconds', cacheTtlSeconds, 1, 3600);
   assertIntegerInRange('cacheMaxEntries', cacheMaxEntries, 1, 1_000_000);
-  const verdicts = new ExpiringCache<Verdict>({ maxEntries: cacheMaxEntries, now });
+  const accepted = new ExpiringCache<Verdict>({ maxEntries: cacheMaxEntries, now });
+  // Refusals live apart, so a flood of revoked or foreign tokens can never evict an accepted verdict.
+  const refused = new ExpiringCache<Verdict>({ maxEntries: Math.min(cacheMaxEntries, NEGATIVE_CACHE_MAX_ENTRIES), now });
 
   async function decide(token: string): Promise<Verdict> {
     if (mode === 'introspection') return introspect(token);
@@ -87,20 +92,30 @@ export function createTokenAuthority({
     }
   }
 
+  /** How long `accepted` keeps a verdict: a refusal not at all (it goes to `refused`). */
   function ttlMs(verdict: Verdict): number {
-    if (!('principal' in verdict)) return NEGATIVE_CACHE_TTL_SECONDS * 1000;
+    if (!('principal' in verdict)) return 0;
     return Math.min(cacheTtlSeconds * 1000, verdict.principal.exp * 1000 - now());
   }
 
   return {
     async authorize(token) {
-      const verdict = await verdicts.getOrLoad(sha256(token), () => decide(token), ttlMs);
-      if ('rejected' in verdict) throw new TokenRejectedError(verdict.rejected, verdict.message);
+      const key = sha256(token);
+      const refusal = refused.get(key);
+      if (refusal && 'rejected' in refusal) throw new TokenRejectedError(refusal.rejected, refusal.message);
+      const verdict = await accepted.getOrLoad(key, () => decide(token), ttlMs);
+      if ('rejected' in verdict) {
+        refused.set(key, verdict, NEGATIVE_CACHE_TTL_SECONDS * 1000);
+        throw new TokenRejectedError(verdict.rejected, verdict.message);
+      }
       // A cached verdict may outlive the token by a few ms; never hand out an expired principal.
       assertUnexpired(verdict.principal.exp, epochSeconds(now));
       return verdict.principal;
     },
-    clear: () => verdicts.clear(),
+    clear: () => {
+      accepted.clear();
+      refused.clear();
+    },
   };
 }
 

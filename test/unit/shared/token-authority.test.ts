@@ -157,6 +157,21 @@ describe('createTokenAuthority', () => {
       expect(introspections()).toBe(2);
     });
 
+    it('never lets a flood of refused tokens evict an accepted verdict (refusals are cached apart)', async () => {
+      // Prepare: a cache of 100 entries, one accepted token, then 300 tokens Keycloak declares inactive
+      const { authority, introspections } = setup((call) => jsonResponse(formOf(call).token === 'good' ? activeAnswer() : { active: false }));
+      await authority.authorize('good');
+
+      // Act
+      for (let i = 0; i < 300; i++) await rejectionOf(authority.authorize(`revoked-${i}`));
+      const before = introspections();
+      const principal = await authority.authorize('good');
+
+      // Assess
+      expect(principal).toEqual(PRINCIPAL);
+      expect(introspections()).toBe(before);
+    });
+
     it('makes one introspection for 50 concurrent lookups of one token', async () => {
       // Prepare
       const gate = deferred<void>();
