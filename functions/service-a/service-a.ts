@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
+  CallerNotAllowedError,
   createClientCredentialsTokens,
   createExchangedTokens,
   type Clock,
@@ -37,6 +38,13 @@ export interface ServiceADependencies {
   exchangedTokens: Pick<ExchangedTokens, 'source'>;
   serviceB: ServiceCaller;
   now: Clock;
+  /**
+   * Whether `GET /run-service-b` (A calling B as itself) serves only IAM-signed callers. On every
+   * deployed stage API Gateway already requires IAM there (serverless.yml `entryRouteAuthorizer`);
+   * the handler checks it again, so a deployment that dropped the setting cannot turn A into a
+   * confused deputy that lends its privileges to anyone. Off only under serverless offline.
+   */
+  ownCallRequiresIamCaller: boolean;
 }
 
 /** Builds A's dependencies from the environment (`SERVICE_B_URL` is B's base URL). */
@@ -47,6 +55,7 @@ export function createServiceADependencies(env: Env, overrides: RuntimeOverrides
   const skewSeconds = settings.tokenExpirySkewSeconds;
   return {
     now,
+    ownCallRequiresIamCaller: env.IS_OFFLINE !== 'true',
     ownTokens: createClientCredentialsTokens({ identity, skewSeconds, now }),
     exchangedTokens: createExchangedTokens({ identity, skewSeconds, maxEntries: settings.tokenCacheMaxEntries, now }),
     serviceB: createServiceCaller({
@@ -71,11 +80,14 @@ export function createServiceAHandler(dependencies: () => ServiceADependencies, 
   const { runAsUser } = routes['service-a'];
   return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     handleRequest(event, { logger }, async ({ correlationId }) => {
-      const { ownTokens, exchangedTokens, serviceB, now } = dependencies();
+      const { ownTokens, exchangedTokens, serviceB, now, ownCallRequiresIamCaller } = dependencies();
       if (event.resource === runAsUser.path) {
         principalFromContext(event, runAsUser, now);
         const userToken = authorizedBearerToken(event);
         return json(200, await callB(serviceB, exchangedTokens.source(userToken, SERVICE_B), correlationId));
+      }
+      if (ownCallRequiresIamCaller && !event.requestContext?.identity?.userArn) {
+        throw new CallerNotAllowedError('Only IAM-signed callers may make service A call service B as itself');
       }
       return json(200, await callB(serviceB, ownTokens, correlationId));
     });

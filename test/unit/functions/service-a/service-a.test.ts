@@ -40,7 +40,7 @@ function tokenOfA(grant: 'own' | 'exchanged', serial: number): string {
   });
 }
 
-function setup(world: { token?: Answer; serviceB?: Answer } = {}) {
+function setup(world: { token?: Answer; serviceB?: Answer; ownCallRequiresIamCaller?: boolean } = {}) {
   const clock = frozenClock();
   let tokenCalls = 0;
   let callsToB = 0;
@@ -64,6 +64,7 @@ function setup(world: { token?: Answer; serviceB?: Answer } = {}) {
     ownTokens: createClientCredentialsTokens({ identity, skewSeconds: 30, now: clock.now }),
     exchangedTokens: createExchangedTokens({ identity, skewSeconds: 30, maxEntries: 100, now: clock.now }),
     serviceB: createServiceCaller({ service: 'service-b', baseUrl: API_URL, timeoutMs: 5000, fetch: fake.fetch }),
+    ownCallRequiresIamCaller: world.ownCallRequiresIamCaller ?? false,
   };
   const log = createFakeLogger();
   return {
@@ -81,6 +82,13 @@ function bodyOf(result: APIGatewayProxyResult): Record<string, unknown> {
 
 function runRequest(headers: Record<string, string> = {}) {
   return proxyEvent({ httpMethod: 'GET', resource: '/run-service-b', headers });
+}
+
+/** The same request as API Gateway passes it on after an IAM-signed caller (`aws_iam`) was let in. */
+function iamSignedRunRequest() {
+  const event = runRequest();
+  event.requestContext.identity.userArn = 'arn:aws:iam::123456789012:role/platform-caller';
+  return event;
 }
 
 let userToken: string;
@@ -319,6 +327,32 @@ describe('createServiceAHandler', () => {
   });
 });
 
+describe('GET /run-service-b outside serverless offline (the confused-deputy guard)', () => {
+  it('refuses a caller that is not IAM-signed with 403 CALLER_NOT_ALLOWED, before any Keycloak call', async () => {
+    // Prepare
+    const { handler, fake } = setup({ ownCallRequiresIamCaller: true });
+
+    // Act
+    const result = await handler(runRequest());
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(bodyOf(result)).toMatchObject({ error: 'CALLER_NOT_ALLOWED' });
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it('serves an IAM-signed caller', async () => {
+    // Prepare
+    const { handler } = setup({ ownCallRequiresIamCaller: true });
+
+    // Act
+    const result = await handler(iamSignedRunRequest());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+  });
+});
+
 describe('createServiceADependencies', () => {
   const ENV: Env = {
     SERVICE_NAME: 'service-a',
@@ -339,12 +373,22 @@ describe('createServiceADependencies', () => {
     const handler = createServiceAHandler(() => dependencies, createFakeLogger().logger);
 
     // Act
-    const result = await handler(runRequest());
+    const result = await handler(iamSignedRunRequest());
 
     // Assess
     expect(result.statusCode).toBe(200);
     expect(fake.calls.map((c) => c.url)).toEqual([TOKEN_ENDPOINT, B_URL]);
     expect(fake.calls[0]?.headers.get('authorization')).toBe(basicHeader('service-a', 'stored-secret'));
+  });
+
+  it('requires an IAM-signed caller on A\'s own route unless it runs under serverless offline', () => {
+    // Act
+    const deployed = createServiceADependencies(ENV);
+    const offline = createServiceADependencies({ ...ENV, IS_OFFLINE: 'true' });
+
+    // Assess
+    expect(deployed.ownCallRequiresIamCaller).toBe(true);
+    expect(offline.ownCallRequiresIamCaller).toBe(false);
   });
 
   it('names the missing SERVICE_B_URL', () => {
