@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'CALLER_NOT_ALLOWED'
   | 'KEYCLOAK_UNAVAILABLE'
+  | 'KEYCLOAK_TLS_FAILED'
   | 'KEYCLOAK_BAD_RESPONSE'
   | 'CLIENT_AUTHENTICATION_FAILED'
   | 'TOKEN_EXCHANGE_DENIED'
@@ -100,6 +101,17 @@ export class KeycloakUnavailableError extends AuthError {
   override readonly name = 'KeycloakUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('KEYCLOAK_UNAVAILABLE', message, options);
+  }
+}
+
+/**
+ * Keycloak's TLS certificate was refused: not issued by a trusted authority (add it with
+ * `NODE_EXTRA_CA_CERTS`), expired, or for another host. The call fails closed; nothing was sent.
+ */
+export class KeycloakTlsError extends AuthError {
+  override readonly name = 'KeycloakTlsError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('KEYCLOAK_TLS_FAILED', message, options);
   }
 }
 

@@ -17,6 +17,7 @@ export {
   DownstreamRejectedError,
   DownstreamUnavailableError,
   KeycloakProtocolError,
+  KeycloakTlsError,
   KeycloakUnavailableError,
   PermissionDeniedError,
   SecretInvalidError,

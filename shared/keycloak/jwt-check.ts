@@ -1,8 +1,8 @@
 import { createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
-import { KeycloakUnavailableError, TokenRejectedError } from '../errors';
+import { KeycloakTlsError, KeycloakUnavailableError, TokenRejectedError } from '../errors';
 import type { Clock } from '../time';
 import { principalFromClaims, type Principal } from '../principal';
-import type { FetchLike } from './transport';
+import { type FetchLike, unreachable } from './transport';
 
 /** Asymmetric algorithms Keycloak signs access tokens with; `none` and HMAC are never accepted. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -112,5 +112,7 @@ function classify(error: unknown): Error {
     return new TokenRejectedError('TOKEN_MALFORMED', 'Token signature, algorithm or format is invalid', { cause: error });
   }
   // JWKS timeout, non-200, malformed JWKS, network failure: we cannot decide; fail closed.
+  const unreached = unreachable(error, 0);
+  if (unreached instanceof KeycloakTlsError) return unreached;
   return new KeycloakUnavailableError('Keycloak JWKS could not be fetched', { cause: error });
 }

@@ -1,4 +1,4 @@
-import { KeycloakProtocolError, KeycloakUnavailableError } from '../errors';
+import { KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError } from '../errors';
 import type { ClientAuth } from './client-auth';
 
 /** What the Keycloak calls need from `fetch`; tests inject a fake. */
@@ -31,11 +31,7 @@ export async function postForm(
     // introspected or exchanged to wherever Keycloak (or whoever answers for it) points.
     response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    throw new KeycloakUnavailableError(
-      timedOut ? `Keycloak did not answer within ${timeoutMs} ms` : 'Keycloak could not be reached',
-      { cause: error },
-    );
+    throw unreachable(error, timeoutMs);
   }
   if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
     await response.body?.cancel();
@@ -59,4 +55,32 @@ export async function postForm(
     throw new KeycloakProtocolError(`Keycloak answered HTTP ${response.status} with JSON that is not an object`);
   }
   return { status: response.status, body: parsed as Record<string, unknown> };
+}
+
+/** Node's codes for a TLS certificate it refuses (`error.cause.code` of a failed fetch). */
+const TLS_CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * Why a call to Keycloak got no answer, as a typed error: a refused TLS certificate
+ * ({@link KeycloakTlsError}, a configuration problem worth its own code), a timeout, or anything else
+ * that keeps Keycloak out of reach. Either way the caller fails closed.
+ */
+export function unreachable(error: unknown, timeoutMs: number): KeycloakUnavailableError | KeycloakTlsError {
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  if (typeof code === 'string' && TLS_CERTIFICATE_CODES.has(code)) {
+    return new KeycloakTlsError(`Keycloak's TLS certificate was refused (${code})`, { cause: error });
+  }
+  const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  return new KeycloakUnavailableError(timedOut ? `Keycloak did not answer within ${timeoutMs} ms` : 'Keycloak could not be reached', { cause: error });
 }

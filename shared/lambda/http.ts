@@ -31,6 +31,7 @@ const SERVER_SIDE_MESSAGES: Partial<Record<ErrorCode | 'INTERNAL', string>> = {
   SECRET_INVALID: 'The service cannot read its credentials',
   SECRETS_UNAVAILABLE: 'The service cannot reach its credentials store',
   KEYCLOAK_UNAVAILABLE: 'The identity provider is unavailable',
+  KEYCLOAK_TLS_FAILED: 'The identity provider is unavailable',
   KEYCLOAK_BAD_RESPONSE: 'The identity provider gave an answer the service cannot use',
   CLIENT_AUTHENTICATION_FAILED: 'The identity provider refused the service\'s own credentials',
   TOKEN_EXCHANGE_INVALID_RESULT: 'The identity provider issued a token the service cannot use',
@@ -68,6 +69,7 @@ function statusOf(error: unknown): number {
     case 'DOWNSTREAM_UNAVAILABLE':
       return 502;
     case 'KEYCLOAK_UNAVAILABLE':
+    case 'KEYCLOAK_TLS_FAILED':
     case 'KEYCLOAK_BAD_RESPONSE':
     case 'SECRETS_UNAVAILABLE':
       return 503;

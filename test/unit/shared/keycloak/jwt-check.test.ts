@@ -310,5 +310,21 @@ describe('createJwtCheck', () => {
       expect(error).toBeInstanceOf(KeycloakUnavailableError);
       expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak JWKS could not be fetched' });
     });
+
+    it("fails with KEYCLOAK_TLS_FAILED when Keycloak's certificate is not trusted", async () => {
+      // Prepare
+      const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('self-signed'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }) });
+      const { check } = setup(() => Promise.reject(refused));
+      const token = await signJwt(claims());
+
+      // Act
+      const error = await check(token).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      // Assess
+      expect(error).toMatchObject({ code: 'KEYCLOAK_TLS_FAILED' });
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeycloakProtocolError, KeycloakUnavailableError, clientSecretBasic, postForm } from 'keycloak-lambda-s2s';
+import { KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, clientSecretBasic, postForm } from 'keycloak-lambda-s2s';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { TOKEN_ENDPOINT } from '../../helpers/keycloak';
 
@@ -21,6 +21,34 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('postForm', () => {
+  it.each(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID'])(
+    'fails closed with KEYCLOAK_TLS_FAILED when Node refuses the TLS certificate (%s)',
+    async (code) => {
+      // Prepare: what Node's fetch throws for a certificate it does not trust
+      const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('certificate refused'), { code }) });
+      const { answer } = send(() => Promise.reject(refused));
+
+      // Act
+      const error = await rejectionOf(answer);
+
+      // Assess
+      expect(error).toBeInstanceOf(KeycloakTlsError);
+      expect(error).toMatchObject({ code: 'KEYCLOAK_TLS_FAILED', message: `Keycloak's TLS certificate was refused (${code})` });
+    },
+  );
+
+  it('keeps any other network failure as KEYCLOAK_UNAVAILABLE', async () => {
+    // Prepare
+    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    const { answer } = send(() => Promise.reject(refused));
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak could not be reached' });
+  });
+
   it('never follows a redirect: it asks fetch for manual redirects', async () => {
     // Prepare
     const { fake, answer } = send(() => jsonResponse({ access_token: 'x' }));
