@@ -22,6 +22,13 @@ export const NEGATIVE_CACHE_TTL_SECONDS = 10;
 
 type Verdict = { principal: Principal } | { rejected: TokenRejectionCode; message: string };
 
+/**
+ * How the verdict cache served one lookup: `hit` when no new decision was made for it (a cached
+ * verdict, or one already being made for the same token), `miss` when it made one (local check
+ * and/or introspection), whether that decision succeeded or failed.
+ */
+export type VerdictLookup = 'hit' | 'miss';
+
 /** Options of {@link createTokenAuthority}. */
 export interface TokenAuthorityOptions {
   identity: ServiceIdentity;
@@ -35,6 +42,12 @@ export interface TokenAuthorityOptions {
   cacheTtlSeconds: number;
   cacheMaxEntries: number;
   now?: Clock;
+  /**
+   * Called once per {@link TokenAuthority.authorize} that reached the cache (a token that parsed),
+   * with how the cache served it; for metrics (the Lambda glue counts hits and misses). It must not
+   * throw.
+   */
+  onVerdictLookup?: (lookup: VerdictLookup) => void;
 }
 
 /** Decides whether a bearer token is acceptable to one service. */
@@ -63,6 +76,7 @@ export function createTokenAuthority({
   cacheTtlSeconds,
   cacheMaxEntries,
   now = Date.now,
+  onVerdictLookup = () => {},
 }: TokenAuthorityOptions): TokenAuthority {
   if (!AUTH_MODES.includes(mode)) throw new ConfigError(`mode must be one of ${AUTH_MODES.join(', ')}`);
   if (mode !== 'introspection' && !jwtCheck) throw new ConfigError(`mode ${mode} needs a jwtCheck`);
@@ -94,7 +108,20 @@ export function createTokenAuthority({
 
   return {
     async authorize(token) {
-      const verdict = await verdicts.getOrLoad(sha256(token), () => decide(token), ttlMs);
+      let decided = false;
+      let verdict: Verdict;
+      try {
+        verdict = await verdicts.getOrLoad(
+          sha256(token),
+          () => {
+            decided = true;
+            return decide(token);
+          },
+          ttlMs,
+        );
+      } finally {
+        onVerdictLookup(decided ? 'miss' : 'hit');
+      }
       if ('rejected' in verdict) throw new TokenRejectedError(verdict.rejected, verdict.message);
       // A cached verdict may outlive the token by a few ms; never hand out an expired principal.
       assertUnexpired(verdict.principal.exp, epochSeconds(now));
