@@ -33,7 +33,13 @@ export {
 } from './errors';
 export { sha256 } from './hash';
 export { clientSecretBasic, publicClient, type ClientAuth } from './keycloak/client-auth';
-export { createKeycloakClient, type KeycloakCallKind, type KeycloakClient, type KeycloakClientOptions } from './keycloak/client';
+export {
+  createKeycloakClient,
+  type KeycloakCallKind,
+  type KeycloakClient,
+  type KeycloakClientOptions,
+  type KeycloakRoundTrip,
+} from './keycloak/client';
 export { parseIntrospection, type IntrospectionResult } from './keycloak/introspection';
 export { acceptIntrospection } from './keycloak/introspection-check';
 export { ALLOWED_ALGORITHMS, createJwtCheck, type JwtCheck, type JwtCheckOptions } from './keycloak/jwt-check';
@@ -76,4 +82,5 @@ export {
   type AuthMode,
   type TokenAuthority,
   type TokenAuthorityOptions,
+  type VerdictLookup,
 } from './token-authority';

@@ -25,6 +25,13 @@ export const NEGATIVE_CACHE_MAX_ENTRIES = 1000;
 
 type Verdict = { principal: Principal } | { rejected: TokenRejectionCode; message: string };
 
+/**
+ * How the verdict cache served one lookup: `hit` when no new decision was made for it (a cached
+ * verdict, or one already being made for the same token), `miss` when it made one (local check
+ * and/or introspection), whether that decision succeeded or failed.
+ */
+export type VerdictLookup = 'hit' | 'miss';
+
 /** Options of {@link createTokenAuthority}. */
 export interface TokenAuthorityOptions {
   identity: ServiceIdentity;
@@ -38,6 +45,12 @@ export interface TokenAuthorityOptions {
   cacheTtlSeconds: number;
   cacheMaxEntries: number;
   now?: Clock;
+  /**
+   * Called once per {@link TokenAuthority.authorize} that reached the cache (a token that parsed),
+   * with how the cache served it; for metrics (the Lambda glue counts hits and misses). It must not
+   * throw.
+   */
+  onVerdictLookup?: (lookup: VerdictLookup) => void;
 }
 
 /** Decides whether a bearer token is acceptable to one service. */
@@ -66,6 +79,7 @@ export function createTokenAuthority({
   cacheTtlSeconds,
   cacheMaxEntries,
   now = Date.now,
+  onVerdictLookup = () => {},
 }: TokenAuthorityOptions): TokenAuthority {
   if (!AUTH_MODES.includes(mode)) throw new ConfigError(`mode must be one of ${AUTH_MODES.join(', ')}`);
   if (mode !== 'introspection' && !jwtCheck) throw new ConfigError(`mode ${mode} needs a jwtCheck`);
@@ -102,8 +116,24 @@ export function createTokenAuthority({
     async authorize(token) {
       const key = sha256(token);
       const refusal = refused.get(key);
-      if (refusal && 'rejected' in refusal) throw new TokenRejectedError(refusal.rejected, refusal.message);
-      const verdict = await accepted.getOrLoad(key, () => decide(token), ttlMs);
+      if (refusal && 'rejected' in refusal) {
+        onVerdictLookup('hit');
+        throw new TokenRejectedError(refusal.rejected, refusal.message);
+      }
+      let decided = false;
+      let verdict: Verdict;
+      try {
+        verdict = await accepted.getOrLoad(
+          key,
+          () => {
+            decided = true;
+            return decide(token);
+          },
+          ttlMs,
+        );
+      } finally {
+        onVerdictLookup(decided ? 'miss' : 'hit');
+      }
       if ('rejected' in verdict) {
         refused.set(key, verdict, NEGATIVE_CACHE_TTL_SECONDS * 1000);
         throw new TokenRejectedError(verdict.rejected, verdict.message);

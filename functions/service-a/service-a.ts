@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
   CallerNotAllowedError,
   createClientCredentialsTokens,
@@ -21,6 +21,7 @@ import {
   type Logger,
   type RuntimeOverrides,
   type ServiceCaller,
+  type ServiceMetrics,
   type TokenSource,
 } from 'keycloak-lambda-s2s/lambda';
 import { routes } from '../routes';
@@ -76,10 +77,10 @@ function callB(serviceB: ServiceCaller, token: TokenSource, correlationId: strin
  * `GET /run-service-b/as-user` (behind authorizer-a): exchanges the user's token for one meant for B,
  * so the user stays the subject while the audience narrows hop by hop.
  */
-export function createServiceAHandler(dependencies: () => ServiceADependencies, logger: Logger = createLogger('service-a')) {
+export function createServiceAHandler(dependencies: () => ServiceADependencies, logger: Logger = createLogger('service-a'), metrics?: ServiceMetrics) {
   const { runAsUser } = routes['service-a'];
-  return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-    handleRequest(event, { logger }, async ({ correlationId }) => {
+  return (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> =>
+    handleRequest(event, { logger, metrics, context }, async ({ correlationId }) => {
       const { ownTokens, exchangedTokens, serviceB, now, ownCallRequiresIamCaller } = dependencies();
       if (event.resource === runAsUser.path) {
         principalFromContext(event, runAsUser, now);

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { BadRequestError, createExchangedTokens, type Clock, type ExchangedTokens } from 'keycloak-lambda-s2s';
 import {
   authorizedBearerToken,
@@ -15,6 +15,7 @@ import {
   type Logger,
   type RuntimeOverrides,
   type ServiceCaller,
+  type ServiceMetrics,
 } from 'keycloak-lambda-s2s/lambda';
 import { routes } from '../routes';
 
@@ -94,11 +95,11 @@ export function createServiceBDependencies(env: Env, overrides: RuntimeOverrides
  * adjustment to the inventory service with a token exchanged for it when one is configured, else
  * records it itself.
  */
-export function createServiceBHandler(dependencies: () => ServiceBDependencies, logger: Logger = createLogger('service-b')) {
+export function createServiceBHandler(dependencies: () => ServiceBDependencies, logger: Logger = createLogger('service-b'), metrics?: ServiceMetrics) {
   const { process: processRoute, adjustInventory } = routes['service-b'];
   const { compute } = routes[SERVICE_C];
-  return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-    handleRequest(event, { logger, now: Date.now }, async ({ correlationId }) => {
+  return (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> =>
+    handleRequest(event, { logger, metrics, context }, async ({ correlationId }) => {
       const { exchangedTokens, serviceC, inventory, now } = dependencies();
       if (event.resource === adjustInventory.path) {
         const principal = principalFromContext(event, adjustInventory, now);

@@ -1,6 +1,6 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { BadRequestError, type Clock } from 'keycloak-lambda-s2s';
-import { handleRequest, json, jsonBody, principalFromContext, type Logger } from 'keycloak-lambda-s2s/lambda';
+import { handleRequest, json, jsonBody, principalFromContext, type Logger, type ServiceMetrics } from 'keycloak-lambda-s2s/lambda';
 import { routes } from '../routes';
 
 /** Validates C's request body: `{ value: <finite number> }`. */
@@ -12,10 +12,10 @@ export function parseComputeRequest(body: Record<string, unknown>): { value: num
 }
 
 /** Service C, `POST /api/compute`: doubles `value` for a caller the authorizer let through. */
-export function createServiceCHandler({ logger, now = Date.now }: { logger: Logger; now?: Clock }) {
+export function createServiceCHandler({ logger, metrics, now = Date.now }: { logger: Logger; metrics?: ServiceMetrics; now?: Clock }) {
   const { compute } = routes['service-c'];
-  return (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-    handleRequest(event, { logger, now }, async () => {
+  return (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> =>
+    handleRequest(event, { logger, metrics, context, now }, async () => {
       const principal = principalFromContext(event, compute, now);
       const { value } = parseComputeRequest(jsonBody(event));
       return json(200, {

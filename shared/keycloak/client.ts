@@ -7,6 +7,7 @@ import {
   type TokenResponse,
 } from './token-endpoint';
 import { assertIntegerInRange, assertNonEmptyString, checkedBaseUrl } from '../options';
+import type { Clock } from '../time';
 import { postForm, type FetchLike } from './transport';
 
 /** Options of {@link createKeycloakClient}. */
@@ -25,12 +26,29 @@ export interface KeycloakClientOptions {
   /** Accept `http:` URLs to hosts other than loopback (a network you vouch for). Default false. */
   allowInsecureHttp?: boolean;
   fetch?: FetchLike;
-  /** Called after each round-trip with its kind; used for metrics and for counting calls in tests. */
-  onRoundTrip?: (kind: KeycloakCallKind) => void;
+  /** Clock timing each round-trip (default `Date.now`). */
+  now?: Clock;
+  /**
+   * Called after each round-trip with its kind, how long it took and whether Keycloak answered;
+   * used for metrics and for counting calls in tests. It must not throw.
+   */
+  onRoundTrip?: (kind: KeycloakCallKind, roundTrip: KeycloakRoundTrip) => void;
 }
 
 /** The kinds of Keycloak round-trip, the cost this kit minimises. */
 export type KeycloakCallKind = 'token' | 'introspect' | 'exchange' | 'jwks';
+
+/** What one Keycloak round-trip cost and how it ended (for metrics: latency and error rate by kind). */
+export interface KeycloakRoundTrip {
+  /** Wall time of the call in milliseconds, by the client's clock. */
+  durationMs: number;
+  /**
+   * `answered`: Keycloak sent a readable answer (a grant, an introspection, or a refusal such as
+   * `invalid_grant`, judged afterwards); `failed`: Keycloak was unreachable, timed out, answered a
+   * 5xx or a redirect, or sent a body that is not JSON — what a Keycloak error rate counts.
+   */
+  outcome: 'answered' | 'failed';
+}
 
 /** The Keycloak protocol calls of this kit, shared by A, B, C and the authorizer. */
 export interface KeycloakClient {
@@ -57,6 +75,7 @@ export function createKeycloakClient({
   realm,
   timeoutMs = 3000,
   fetch = globalThis.fetch,
+  now = Date.now,
   onRoundTrip = () => {},
   allowInsecureHttp = false,
 }: KeycloakClientOptions): KeycloakClient {
@@ -71,10 +90,14 @@ export function createKeycloakClient({
   const introspectionEndpoint = `${tokenEndpoint}/introspect`;
 
   const post = async (kind: KeycloakCallKind, url: string, form: Record<string, string>, auth: ClientAuth) => {
+    const started = now();
+    let outcome: KeycloakRoundTrip['outcome'] = 'failed';
     try {
-      return await postForm(fetch, url, form, auth, timeoutMs);
+      const answer = await postForm(fetch, url, form, auth, timeoutMs);
+      outcome = 'answered';
+      return answer;
     } finally {
-      onRoundTrip(kind);
+      onRoundTrip(kind, { durationMs: now() - started, outcome });
     }
   };
 

@@ -1,13 +1,16 @@
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { parseBearer } from '../bearer';
 import { TokenRejectedError, errorCode, logSafeError } from '../errors';
 import { sha256 } from '../hash';
 import { createJwtCheck } from '../keycloak/jwt-check';
 import { defineServiceRoutes, type RouteTable, type ServiceRoutes } from '../routes';
+import type { KeycloakRoundTrip } from '../keycloak/client';
+import type { FetchLike } from '../keycloak/transport';
 import type { Clock } from '../time';
 import { createTokenAuthority, isTokenRejection, type TokenAuthority } from '../token-authority';
 import { readAuthorizerSettings, type AuthorizerSettings, type Env } from './config';
-import { createLogger, logKeycloakRoundTrips, type Logger } from './logger';
+import { createLogger, type Logger } from './logger';
+import { createServiceMetrics, observeKeycloakRoundTrips, type ServiceMetrics } from './metrics';
 import { apiStagePrefix, buildPolicy } from './policy';
 import { createServiceRuntime, type RuntimeOverrides } from './runtime';
 
@@ -17,28 +20,35 @@ export interface AuthorizerDependencies {
   routes: ServiceRoutes;
   authority: TokenAuthority;
   logger: Logger;
+  /** Refusals and fail-closed decisions by code; flushed at the end of each invocation. */
+  metrics?: ServiceMetrics;
   now: Clock;
   /** Builds the policy; {@link buildPolicy} unless a test narrows it. */
   policy?: typeof buildPolicy;
 }
 
 /** Injectable parts of the authorizer; production uses the defaults. */
-export type AuthorizerOverrides = RuntimeOverrides & { now?: Clock; logger?: Logger };
+export type AuthorizerOverrides = RuntimeOverrides & { now?: Clock; logger?: Logger; metrics?: ServiceMetrics };
 
 /**
  * Builds the authorizer's dependencies from settings: the Keycloak client, the service's
- * credentials, the local JWT check (unless `mode` is `introspection`) and the verdict authority.
- * Keycloak round-trips are logged at debug level unless `overrides` count them.
+ * credentials, the local JWT check (unless `mode` is `introspection`), the verdict authority and
+ * the metrics (service `authorizer-<service>`, namespace `settings.metricsNamespace`): verdict-cache
+ * hits and misses, and Keycloak round-trips by kind, which are also logged at debug level unless
+ * `overrides.onKeycloakRoundTrip` takes them.
  */
 export function createAuthorizerDependencies(
   settings: AuthorizerSettings & { routes: ServiceRoutes },
   overrides: AuthorizerOverrides = {},
 ): AuthorizerDependencies {
   const routes = defineServiceRoutes(settings.routes, `routes["${settings.service}"]`);
-  const logger = overrides.logger ?? createLogger(`authorizer-${settings.service}`);
-  const onKeycloakRoundTrip = overrides.onKeycloakRoundTrip ?? logKeycloakRoundTrips(logger);
-  const { keycloak, identity } = createServiceRuntime(settings, { ...overrides, onKeycloakRoundTrip });
+  const service = `authorizer-${settings.service}`;
+  const logger = overrides.logger ?? createLogger(service);
+  const metrics = overrides.metrics ?? createServiceMetrics({ service, namespace: settings.metricsNamespace, logger });
+  const onKeycloakRoundTrip = overrides.onKeycloakRoundTrip ?? observeKeycloakRoundTrips(logger, metrics);
   const now = overrides.now ?? Date.now;
+  const { keycloak, identity } = createServiceRuntime(settings, { ...overrides, onKeycloakRoundTrip });
+  const fetch = overrides.fetch ?? globalThis.fetch;
   const jwtCheck =
     settings.mode === 'introspection'
       ? undefined
@@ -50,13 +60,13 @@ export function createAuthorizerDependencies(
           jwksCooldownMs: settings.jwksCooldownSeconds * 1000,
           timeoutMs: settings.keycloak.timeoutMs,
           now,
-          ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
-          onJwksFetch: () => onKeycloakRoundTrip('jwks'),
+          fetch: timedJwksFetch(fetch, now, onKeycloakRoundTrip),
         });
   return {
     routes,
     now,
     logger,
+    metrics,
     authority: createTokenAuthority({
       identity,
       mode: settings.mode,
@@ -65,12 +75,31 @@ export function createAuthorizerDependencies(
       cacheTtlSeconds: settings.introspectionCacheTtlSeconds,
       cacheMaxEntries: settings.introspectionCacheMaxEntries,
       now,
+      onVerdictLookup: (lookup) => metrics.verdictLookup(lookup),
     }),
   };
 }
 
-/** A Lambda TOKEN authorizer. */
-export type TokenAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+/** The JWKS fetch, reported as a `jwks` round-trip with its duration and outcome like the client's calls. */
+function timedJwksFetch(fetch: FetchLike, now: Clock, onRoundTrip: NonNullable<RuntimeOverrides['onKeycloakRoundTrip']>): FetchLike {
+  return async (input, init) => {
+    const started = now();
+    let outcome: KeycloakRoundTrip['outcome'] = 'failed';
+    try {
+      const response = await fetch(input, init);
+      if (response.status < 300) outcome = 'answered';
+      return response;
+    } finally {
+      onRoundTrip('jwks', { durationMs: now() - started, outcome });
+    }
+  };
+}
+
+/**
+ * A Lambda TOKEN authorizer. Lambda passes the invocation's `context`: its logger then adds
+ * `cold_start`, `function_name` and `function_request_id` to every line.
+ */
+export type TokenAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent, context?: Context) => Promise<APIGatewayAuthorizerResult>;
 
 /**
  * The TOKEN authorizer. Any token problem → `Unauthorized` (401); a valid token allowed no route of
@@ -79,9 +108,10 @@ export type TokenAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => 
  * @see docs/architecture.md (the data path of a token)
  */
 export function createAuthorizerHandler(dependencies: AuthorizerDependencies): TokenAuthorizerHandler {
-  const { routes, authority, logger, now, policy = buildPolicy } = dependencies;
-  return async (event) => {
+  const { routes, authority, logger, metrics, now, policy = buildPolicy } = dependencies;
+  return async (event, context) => {
     const started = now();
+    if (context) logger.addContext(context);
     try {
       const prefix = apiStagePrefix(event.methodArn ?? '');
       if (!prefix) throw new TokenRejectedError('TOKEN_MALFORMED', 'Event has no method ARN');
@@ -90,14 +120,20 @@ export function createAuthorizerHandler(dependencies: AuthorizerDependencies): T
       const result = policy(principal, routes, prefix, sha256(token));
       const effect = result.policyDocument.Statement[0]?.Effect;
       logger.info('authorized', { sub: principal.sub, client_id: principal.clientId, effect, latency_ms: now() - started });
+      if (effect === 'Deny') metrics?.authorizerRefused('PERMISSION_DENIED');
       return result;
     } catch (error) {
+      const code = errorCode(error);
       if (isTokenRejection(error)) {
-        logger.info('unauthorized', { code: errorCode(error), latency_ms: now() - started });
+        logger.info('unauthorized', { code, latency_ms: now() - started });
+        metrics?.authorizerRefused(code);
         throw new Error('Unauthorized');
       }
-      logger.error('authorizer failed closed', { code: errorCode(error), error: logSafeError(error), latency_ms: now() - started });
+      logger.error('authorizer failed closed', { code, error: logSafeError(error), latency_ms: now() - started });
+      metrics?.authorizerFailedClosed(code);
       throw new Error('Authorizer unavailable');
+    } finally {
+      metrics?.flush();
     }
   };
 }

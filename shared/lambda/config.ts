@@ -7,6 +7,7 @@ import { ConfigError } from '../errors';
 import { checkedBaseUrl } from '../options';
 import type { RouteTable, ServiceRoutes } from '../routes';
 import { AUTH_MODES, type AuthMode } from '../token-authority';
+import { DEFAULT_METRICS_NAMESPACE } from './metrics';
 
 /** Environment variables as Lambda passes them. */
 export type Env = Record<string, string | undefined>;
@@ -40,6 +41,8 @@ export interface ServiceSettings {
   /** `SECRETS_TIMEOUT_MS` (default 3000): timeout of each Secrets Manager call. */
   secretsTimeoutMs: number;
   keycloak: KeycloakSettings;
+  /** `POWERTOOLS_METRICS_NAMESPACE` (default `KeycloakS2S`): CloudWatch namespace of the function's metrics. */
+  metricsNamespace: string;
 }
 
 /** Settings of the TOKEN authorizer, deployed once per protected service. */
@@ -109,6 +112,18 @@ function keycloakSettings(read: EnvReader): KeycloakSettings {
   };
 }
 
+/**
+ * The CloudWatch namespace of a function's metrics: `POWERTOOLS_METRICS_NAMESPACE`, default
+ * `KeycloakS2S` (letters, digits and `. - _ / # :`, at most 255 characters).
+ */
+export function readMetricsNamespace(env: Env): string {
+  const namespace = new EnvReader(env).string('POWERTOOLS_METRICS_NAMESPACE', DEFAULT_METRICS_NAMESPACE);
+  if (!/^[A-Za-z0-9._\-/#:]{1,255}$/.test(namespace)) {
+    throw new ConfigError('Environment variable POWERTOOLS_METRICS_NAMESPACE must be 1-255 letters, digits or . - _ / # :');
+  }
+  return namespace;
+}
+
 /** Reads the settings every function that is a Keycloak client has. */
 export function readServiceSettings(env: Env): ServiceSettings {
   const read = new EnvReader(env);
@@ -120,6 +135,7 @@ export function readServiceSettings(env: Env): ServiceSettings {
     secretsMaxAgeSeconds: read.integer('SECRETS_CACHE_TTL_SECONDS', 300, 1, 86_400),
     secretsTimeoutMs: read.integer('SECRETS_TIMEOUT_MS', 3000, 100, 30_000),
     keycloak: keycloakSettings(read),
+    metricsNamespace: readMetricsNamespace(env),
   };
 }
 

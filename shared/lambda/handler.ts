@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { errorCode, logSafeError } from '../errors';
 import { errorResponse, header } from './http';
 import type { Logger } from './logger';
+import type { ServiceMetrics } from './metrics';
 import type { Clock } from '../time';
 
 /** Per-request facts a service handler receives from {@link handleRequest}. */
@@ -22,18 +23,34 @@ export function correlationIdOf(event: Pick<APIGatewayProxyEvent, 'headers'>): s
   return given && CORRELATION_ID.test(given) ? given : randomUUID();
 }
 
+/** What {@link handleRequest} works with: the container's logger and metrics, this invocation's context. */
+export interface HandleRequestOptions {
+  logger: Logger;
+  /** Refusals and failures by code are recorded here, and it is flushed at the end of the request. */
+  metrics?: ServiceMetrics;
+  /**
+   * The invocation's Lambda context (the handler's second argument): the logger adds `cold_start`,
+   * `function_name`, `function_request_id` and the function's ARN and memory to every line.
+   */
+  context?: Context;
+  now?: Clock;
+}
+
 /**
- * Runs a service handler's work: sets up the correlation id, maps any failure to a response in one
- * place, and logs one line per request with route, outcome and latency.
+ * Runs a service handler's work: sets up the correlation id and the Lambda context in the logger,
+ * maps any failure to a response in one place, logs one line per request with route, outcome and
+ * latency, counts error responses by code in `metrics` and publishes them (fail open: metrics never
+ * break a request).
  */
 export async function handleRequest(
   event: APIGatewayProxyEvent,
-  { logger, now = Date.now }: { logger: Logger; now?: Clock },
+  { logger, metrics, context, now = Date.now }: HandleRequestOptions,
   work: (scope: RequestScope) => Promise<APIGatewayProxyResult>,
 ): Promise<APIGatewayProxyResult> {
   const started = now();
   const correlationId = correlationIdOf(event);
   logger.resetKeys();
+  if (context) logger.addContext(context);
   logger.appendKeys({ correlation_id: correlationId });
   const responseHeaders = { 'x-correlation-id': correlationId };
   let result: APIGatewayProxyResult;
@@ -47,6 +64,7 @@ export async function handleRequest(
     // The detail the response leaves out (see errorResponse) goes to the log.
     if (result.statusCode >= 500) logger.error('request failed', { code, error: logSafeError(error) });
     else if (code === 'TOKEN_EXCHANGE_DENIED') logger.warn('token exchange refused', { code, error: logSafeError(error) });
+    metrics?.requestErrored(code, result.statusCode);
   }
   logger.info('request', {
     route: `${event.httpMethod} ${event.resource ?? event.path}`,
@@ -55,5 +73,6 @@ export async function handleRequest(
     ...(code ? { code } : {}),
     latency_ms: now() - started,
   });
+  metrics?.flush();
   return result;
 }

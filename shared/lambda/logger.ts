@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { KeycloakCallKind } from '../keycloak/client';
+import type { KeycloakCallKind, KeycloakRoundTrip } from '../keycloak/client';
 
 /**
  * A structured JSON logger for one service (Powertools Logger; its level comes from
@@ -12,11 +12,13 @@ export function createLogger(serviceName: string): Logger {
 
 /**
  * A round-trip hook (`RuntimeOverrides.onKeycloakRoundTrip`) that writes one debug line per Keycloak
- * call, `{"message":"keycloak round-trip","kind":"token"|"introspect"|"exchange"|"jwks"}`: silent at
- * the default level, visible with `LOG_LEVEL=DEBUG`, and what `npm run bench` counts by kind.
+ * call, `{"message":"keycloak round-trip","kind":"token"|"introspect"|"exchange"|"jwks",
+ * "duration_ms":12,"outcome":"answered"|"failed"}`: silent at the default level, visible with
+ * `LOG_LEVEL=DEBUG`, and what `npm run bench` counts by kind.
  */
-export function logKeycloakRoundTrips(logger: Logger): (kind: KeycloakCallKind) => void {
-  return (kind) => logger.debug('keycloak round-trip', { kind });
+export function logKeycloakRoundTrips(logger: Logger): (kind: KeycloakCallKind, roundTrip?: KeycloakRoundTrip) => void {
+  return (kind, roundTrip) =>
+    logger.debug('keycloak round-trip', { kind, ...(roundTrip ? { duration_ms: roundTrip.durationMs, outcome: roundTrip.outcome } : {}) });
 }
 
 export type { Logger };

@@ -1,6 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Clock } from '../time';
 import type { ServiceSettings } from './config';
-import { createKeycloakClient, type KeycloakCallKind, type KeycloakClient } from '../keycloak/client';
+import { createKeycloakClient, type KeycloakCallKind, type KeycloakClient, type KeycloakRoundTrip } from '../keycloak/client';
 import { createServiceIdentity, type ServiceIdentity } from '../keycloak/service-identity';
 import type { FetchLike } from '../keycloak/transport';
 import { createClientCredentialsSource, createSecretsManagerClient, type ClientCredentialsSource } from '../secrets';
@@ -16,7 +17,10 @@ export interface ServiceRuntime {
 export interface RuntimeOverrides {
   fetch?: FetchLike;
   secretsClient?: SecretsManagerClient;
-  onKeycloakRoundTrip?: (kind: KeycloakCallKind) => void;
+  /** Clock timing Keycloak round-trips (default `Date.now`). */
+  now?: Clock;
+  /** Called after each Keycloak round-trip (see `observeKeycloakRoundTrips`); must not throw. */
+  onKeycloakRoundTrip?: (kind: KeycloakCallKind, roundTrip: KeycloakRoundTrip) => void;
 }
 
 /** Builds the Keycloak client, the secret source and the service identity from settings. */
@@ -24,6 +28,7 @@ export function createServiceRuntime(settings: ServiceSettings, overrides: Runti
   const keycloak = createKeycloakClient({
     ...settings.keycloak,
     ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
     ...(overrides.onKeycloakRoundTrip ? { onRoundTrip: overrides.onKeycloakRoundTrip } : {}),
   });
   const credentials = createClientCredentialsSource({

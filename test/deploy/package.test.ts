@@ -148,6 +148,11 @@ describe(`serverless package --stage ${STAGE} (no AWS credentials)`, () => {
     expect(resourcesOfType('AWS::IAM::Role')).toHaveLength(roleOf.length);
   });
 
+  it('leaves X-Ray tracing at PassThrough by default, with no X-Ray grant', () => {
+    for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) expect([id, fn.Properties.TracingConfig]).toEqual([id, { Mode: 'PassThrough' }]);
+    expect(JSON.stringify(template.Resources)).not.toContain('xray:');
+  });
+
   it('attaches no managed policy, so the inline statements are the whole grant', () => {
     for (const [id, role] of resourcesOfType('AWS::IAM::Role')) expect([id, role.Properties.ManagedPolicyArns]).toEqual([id, undefined]);
     expect(resourcesOfType('AWS::IAM::Policy')).toEqual([]);
@@ -275,5 +280,41 @@ describe(`serverless package --stage ${STAGE} (no AWS credentials)`, () => {
       expect(row.files.sort(), row.name).toEqual([bundle, `${bundle}.map`]);
       expect(row.bundleBytes, `${row.name}: keep bundles small`).toBeLessThan(1024 * 1024);
     }
+  });
+});
+
+describe(`serverless package --stage ${STAGE} --param lambdaTracing=Active`, () => {
+  let packaged: PackagedService;
+  let template: Template;
+
+  beforeAll(() => {
+    packaged = packageService({ stage: STAGE, params: { keycloakUrl: 'https://keycloak.example.com', lambdaTracing: 'Active' } });
+    template = packaged.template;
+  }, 300_000);
+
+  afterAll(() => packaged?.remove());
+
+  it('traces every function actively', () => {
+    const functions = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(Object.keys(SECRET_OF).length);
+    for (const [id, fn] of functions) expect([id, fn.Properties.TracingConfig]).toEqual([id, { Mode: 'Active' }]);
+  });
+
+  it("lets every function's role send traces, and nothing more: X-Ray's two write actions, on `*` (they have no resource-level permissions)", () => {
+    const policies = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Policy');
+    expect(policies.map(([id]) => id)).toEqual(['XRayTraceWriteAccess']);
+    const [, policy] = policies[0]!;
+    const roles = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Role').map(([id]) => ({ Ref: id }));
+    expect(new Set(policy.Properties.Roles.map((role: { Ref: string }) => role.Ref))).toEqual(new Set(roles.map((role) => role.Ref)));
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+    ]);
+  });
+
+  it('passes cfn-lint with no errors and no warnings', () => {
+    const lint = spawnSync('cfn-lint', ['--', packaged.templateFile], { encoding: 'utf8' });
+
+    if (lint.error) throw new Error(`cfn-lint could not run (${lint.error.message}): install it with \`pip install cfn-lint\``);
+    expect(lint.status, `${lint.stdout}${lint.stderr}`).toBe(0);
   });
 });

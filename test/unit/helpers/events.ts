@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { sha256 } from 'keycloak-lambda-s2s';
 
 /** A method ARN as API Gateway sends it to a TOKEN authorizer. */
@@ -101,4 +101,22 @@ export function authorizerContext({
 /** A TOKEN authorizer event. */
 export function tokenAuthorizerEvent(authorizationToken: string, methodArn: string = METHOD_ARN): APIGatewayTokenAuthorizerEvent {
   return { type: 'TOKEN', authorizationToken, methodArn };
+}
+
+/** A Lambda invocation context as the runtime passes it (what the Powertools logger reads). */
+export function lambdaContext(awsRequestId = 'c6af9ac6-7b61-11e6-9a41-93e812345678'): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'keycloak-s2s-dev-serviceB',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:keycloak-s2s-dev-serviceB',
+    memoryLimitInMB: '256',
+    awsRequestId,
+    logGroupName: '/aws/lambda/keycloak-s2s-dev-serviceB',
+    logStreamName: '2030/01/01/[$LATEST]abcdef',
+    getRemainingTimeInMillis: () => 5000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
 }

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import type { Logger } from 'keycloak-lambda-s2s/lambda';
 
 /** One line the code under test logged. */
@@ -13,6 +14,8 @@ export interface LogLine {
 export interface FakeLogger {
   logger: Logger;
   lines: LogLine[];
+  /** The Lambda contexts handed to `addContext`, in order. */
+  contexts: Context[];
   /** Every line serialised, to assert that nothing secret was logged. */
   text(): string;
 }
@@ -20,6 +23,7 @@ export interface FakeLogger {
 /** A recording stand-in for the Powertools Logger (the methods the handlers use). */
 export function createFakeLogger(): FakeLogger {
   const lines: LogLine[] = [];
+  const contexts: Context[] = [];
   let keys: Record<string, unknown> = {};
   const write = (level: LogLine['level']) => (message: string, attributes: Record<string, unknown> = {}) => {
     lines.push({ level, message, attributes, keys: { ...keys } });
@@ -35,6 +39,9 @@ export function createFakeLogger(): FakeLogger {
     resetKeys() {
       keys = {};
     },
+    addContext(context: Context) {
+      contexts.push(context);
+    },
   };
-  return { logger: fake as unknown as Logger, lines, text: () => JSON.stringify(lines) };
+  return { logger: fake as unknown as Logger, lines, contexts, text: () => JSON.stringify(lines) };
 }

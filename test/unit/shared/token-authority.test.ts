@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NEGATIVE_CACHE_TTL_SECONDS, createTokenAuthority, isTokenRejection, ClientAuthenticationError, KeycloakProtocolError, KeycloakUnavailableError, PermissionDeniedError, TokenRejectedError, type Principal, createKeycloakClient, type JwtCheck, createServiceIdentity, type AuthMode } from 'keycloak-lambda-s2s';
+import { NEGATIVE_CACHE_TTL_SECONDS, createTokenAuthority, isTokenRejection, ClientAuthenticationError, KeycloakProtocolError, KeycloakUnavailableError, PermissionDeniedError, TokenRejectedError, type Principal, createKeycloakClient, type JwtCheck, createServiceIdentity, type AuthMode, type VerdictLookup } from 'keycloak-lambda-s2s';
 import { FIXED_NOW_SECONDS, frozenClock } from '../helpers/clock';
 import { basicHeader, fakeCredentials } from '../helpers/fake-credentials';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../helpers/fake-fetch';
@@ -36,6 +36,7 @@ function setup(
   respond: Responder,
   { mode = 'introspection', jwtCheck }: { mode?: AuthMode; jwtCheck?: JwtCheck } = {},
 ) {
+  const lookups: VerdictLookup[] = [];
   const clock = frozenClock();
   const fake = createFakeFetch(respond);
   const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch });
@@ -48,8 +49,9 @@ function setup(
     cacheTtlSeconds: CACHE_TTL_SECONDS,
     cacheMaxEntries: 100,
     now: clock.now,
+    onVerdictLookup: (lookup) => lookups.push(lookup),
   });
-  return { clock, fake, authority, introspections: () => fake.callsTo(INTROSPECTION_ENDPOINT).length };
+  return { clock, fake, authority, lookups, introspections: () => fake.callsTo(INTROSPECTION_ENDPOINT).length };
 }
 
 describe('createTokenAuthority', () => {
@@ -333,6 +335,53 @@ describe('createTokenAuthority', () => {
       // Assess
       expect(principal).toEqual(PRINCIPAL);
     });
+  });
+});
+
+describe('onVerdictLookup', () => {
+  it('reports a miss for the lookup that decided and a hit for each one served from the cache', async () => {
+    // Prepare
+    const { authority, lookups } = setup(() => jsonResponse(activeAnswer()));
+
+    // Act
+    await authority.authorize('token-1');
+    await authority.authorize('token-1');
+    await authority.authorize('token-1');
+
+    // Assess
+    expect(lookups).toEqual(['miss', 'hit', 'hit']);
+  });
+
+  it('reports a miss when the decision failed, and again at the next lookup (failures are not cached)', async () => {
+    // Prepare
+    const { authority, lookups } = setup(() => {
+      throw new TypeError('fetch failed');
+    });
+
+    // Act
+    await authority.authorize('token-1').catch(() => undefined);
+    await authority.authorize('token-1').catch(() => undefined);
+
+    // Assess
+    expect(lookups).toEqual(['miss', 'miss']);
+  });
+
+  it('counts lookups that joined a decision in flight as hits: one miss for 5 concurrent lookups', async () => {
+    // Prepare
+    const gate = deferred<void>();
+    const { authority, lookups } = setup(async () => {
+      await gate.promise;
+      return jsonResponse(activeAnswer());
+    });
+
+    // Act
+    const pending = Array.from({ length: 5 }, () => authority.authorize('token-1'));
+    gate.resolve();
+    await Promise.all(pending);
+
+    // Assess
+    expect(lookups.filter((lookup) => lookup === 'miss')).toHaveLength(1);
+    expect(lookups.filter((lookup) => lookup === 'hit')).toHaveLength(4);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeycloakUnavailableError, TokenExchangeDeniedError, clientSecretBasic, createKeycloakClient, type KeycloakCallKind } from 'keycloak-lambda-s2s';
+import { KeycloakUnavailableError, TokenExchangeDeniedError, clientSecretBasic, createKeycloakClient, type KeycloakCallKind, type KeycloakRoundTrip } from 'keycloak-lambda-s2s';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { basicHeader } from '../../helpers/fake-credentials';
 import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM, TOKEN_ENDPOINT, tokenAnswer } from '../../helpers/keycloak';
@@ -173,6 +173,53 @@ describe('createKeycloakClient', () => {
   });
 
   describe('onRoundTrip', () => {
+    it('reports the kind, the duration by the injected clock and an answered outcome', async () => {
+      // Prepare
+      const fake = createFakeFetch(() => jsonResponse({ active: false }));
+      const times = [1_000, 1_042];
+      const reported: Array<[KeycloakCallKind, KeycloakRoundTrip]> = [];
+      const keycloak = createKeycloakClient({
+        baseUrl: KEYCLOAK_URL,
+        realm: REALM,
+        fetch: fake.fetch,
+        now: () => times.shift() ?? 0,
+        onRoundTrip: (kind, roundTrip) => reported.push([kind, roundTrip]),
+      });
+
+      // Act
+      await keycloak.introspect(AUTH, 'the-token');
+
+      // Assess
+      expect(reported).toEqual([['introspect', { durationMs: 42, outcome: 'answered' }]]);
+    });
+
+    it('counts a refusal Keycloak sent as answered: only unreachable or broken answers fail', async () => {
+      // Prepare
+      const fake = createFakeFetch(() => jsonResponse({ error: 'access_denied' }, 403));
+      const reported: KeycloakRoundTrip[] = [];
+      const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch, onRoundTrip: (_kind, trip) => reported.push(trip) });
+
+      // Act
+      await keycloak.exchange(AUTH, { subject_token: 's', audience: 'service-c' }).catch(() => undefined);
+
+      // Assess
+      expect(reported.map((trip) => trip.outcome)).toEqual(['answered']);
+    });
+
+    it('reports a 5xx answer as failed', async () => {
+      // Prepare
+      const fake = createFakeFetch(() => jsonResponse({}, 503));
+      const reported: KeycloakRoundTrip[] = [];
+      const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch, onRoundTrip: (_kind, trip) => reported.push(trip) });
+
+      // Act
+      const attempt = keycloak.clientCredentials(AUTH);
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(KeycloakUnavailableError);
+      expect(reported.map((trip) => trip.outcome)).toEqual(['failed']);
+    });
+
     it('is reported for a round-trip that failed too', async () => {
       // Prepare
       const { keycloak, roundTrips } = clientWith(() => {

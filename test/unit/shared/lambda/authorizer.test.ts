@@ -5,10 +5,11 @@ import { sha256, createTokenAuthority, createKeycloakClient, type KeycloakCallKi
 import { createAuthorizer, createAuthorizerHandler, type AuthorizerDependencies, type Env } from 'keycloak-lambda-s2s/lambda';
 import { describe, expect, it } from 'vitest';
 import { FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
-import { API_STAGE_PREFIX, tokenAuthorizerEvent } from '../../helpers/events';
+import { API_STAGE_PREFIX, lambdaContext, tokenAuthorizerEvent } from '../../helpers/events';
 import { basicHeader, fakeCredentials } from '../../helpers/fake-credentials';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { createFakeLogger } from '../../helpers/fake-logger';
+import { createFakeMetrics } from '../../helpers/fake-metrics';
 import { signJwt, testJwks } from '../../helpers/jwt';
 import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM } from '../../helpers/keycloak';
 
@@ -51,6 +52,7 @@ function setup(respond: Responder) {
   const clock = frozenClock();
   const fake = createFakeFetch(respond);
   const log = createFakeLogger();
+  const metrics = createFakeMetrics();
   const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch });
   const identity = createServiceIdentity(keycloak, fakeCredentials('service-b', 'secret-b'));
   const dependencies: AuthorizerDependencies = {
@@ -64,9 +66,10 @@ function setup(respond: Responder) {
       now: clock.now,
     }),
     logger: log.logger,
+    metrics: metrics.metrics,
     now: clock.now,
   };
-  return { fake, log, handler: createAuthorizerHandler(dependencies) };
+  return { fake, log, metrics, handler: createAuthorizerHandler(dependencies) };
 }
 
 async function failureOf(promise: Promise<APIGatewayAuthorizerResult>): Promise<Error> {
@@ -269,7 +272,99 @@ describe('createAuthorizerHandler', () => {
   });
 });
 
+describe('createAuthorizerHandler observability', () => {
+  it("hands the invocation's Lambda context to the logger", async () => {
+    // Prepare
+    const { handler, log } = setup(() => jsonResponse(activeAnswer()));
+    const context = lambdaContext('req-7');
+
+    // Act
+    await handler(tokenAuthorizerEvent('Bearer token-1'), context);
+
+    // Assess
+    expect(log.contexts).toEqual([context]);
+  });
+
+  it('counts a refused token by its code and flushes at the end of the invocation', async () => {
+    // Prepare
+    const { handler, metrics } = setup(() => jsonResponse({ active: false }));
+
+    // Act
+    await failureOf(handler(tokenAuthorizerEvent('Bearer token-1')));
+    await failureOf(handler(tokenAuthorizerEvent('Basic abc')));
+
+    // Assess
+    expect(metrics.flushed).toEqual([[['authorizerRefused', 'TOKEN_INACTIVE']], [['authorizerRefused', 'TOKEN_MALFORMED']]]);
+  });
+
+  it('counts a Deny policy as a PERMISSION_DENIED refusal', async () => {
+    // Prepare
+    const { handler, metrics } = setup(() => jsonResponse(activeAnswer({ resource_access: { 'service-b': { roles: ['something.else'] } } })));
+
+    // Act
+    await handler(tokenAuthorizerEvent('Bearer token-1'));
+
+    // Assess
+    expect(metrics.flushed).toEqual([[['authorizerRefused', 'PERMISSION_DENIED']]]);
+  });
+
+  it('counts a fail-closed decision by its code, and nothing for an Allow', async () => {
+    // Prepare
+    let keycloakUp = false;
+    const { handler, metrics } = setup(() => (keycloakUp ? jsonResponse(activeAnswer()) : new Response('', { status: 503 })));
+
+    // Act
+    await failureOf(handler(tokenAuthorizerEvent('Bearer token-1')));
+    keycloakUp = true;
+    await handler(tokenAuthorizerEvent('Bearer token-1'));
+
+    // Assess
+    expect(metrics.flushed).toEqual([[['authorizerFailedClosed', 'KEYCLOAK_UNAVAILABLE']], []]);
+  });
+});
+
 describe('createAuthorizer', () => {
+  it('records verdict-cache hits and misses and each Keycloak round-trip, JWKS included, with its duration', async () => {
+    // Prepare
+    const jwks = await testJwks();
+    const token = await signJwt({
+      iss: ISSUER,
+      sub: 'user-1',
+      aud: 'service-b',
+      azp: 'service-a',
+      typ: 'Bearer',
+      iat: FIXED_NOW_SECONDS,
+      exp: FIXED_NOW_SECONDS + 300,
+      resource_access: { 'service-b': { roles: B_PERMISSIONS } },
+    });
+    const clock = frozenClock();
+    const fake = createFakeFetch((call) => {
+      clock.advance(call.url.endsWith('/certs') ? 5 : 9);
+      return jsonResponse(call.url.endsWith('/certs') ? jwks : activeAnswer());
+    });
+    const metrics = createFakeMetrics();
+    const handler = createAuthorizer({
+      routes: ROUTES,
+      env: { ...ENV, AUTH_MODE: undefined },
+      overrides: { fetch: fake.fetch, secretsClient: secretsClientWith('stored-secret'), now: clock.now, logger: createFakeLogger().logger, metrics: metrics.metrics },
+    });
+
+    // Act
+    await handler(tokenAuthorizerEvent(`Bearer ${token}`));
+    await handler(tokenAuthorizerEvent(`Bearer ${token}`));
+
+    // Assess
+    expect(metrics.flushed).toEqual([
+      [
+        ['keycloakRoundTrip', 'jwks', { durationMs: 5, outcome: 'answered' }],
+        ['keycloakRoundTrip', 'introspect', { durationMs: 9, outcome: 'answered' }],
+        ['verdictLookup', 'miss'],
+      ],
+      [['verdictLookup', 'hit']],
+    ]);
+  });
+
+
   function secretsClientWith(secret: string): SecretsManagerClient {
     const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     mockClient(client)
@@ -291,6 +386,7 @@ describe('createAuthorizer', () => {
         onKeycloakRoundTrip: (kind) => roundTrips.push(kind),
         now: frozenClock().now,
         logger: createFakeLogger().logger,
+        metrics: createFakeMetrics().metrics,
       },
     });
 
@@ -329,6 +425,7 @@ describe('createAuthorizer', () => {
         onKeycloakRoundTrip: (kind) => roundTrips.push(kind),
         now: frozenClock().now,
         logger: createFakeLogger().logger,
+        metrics: createFakeMetrics().metrics,
       },
     });
 

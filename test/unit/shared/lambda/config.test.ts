@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defineRouteTable } from 'keycloak-lambda-s2s';
-import { readAuthorizerSettings, readCallerSettings, type Env } from 'keycloak-lambda-s2s/lambda';
+import { readAuthorizerSettings, readCallerSettings, readMetricsNamespace, type Env } from 'keycloak-lambda-s2s/lambda';
 
 const ROUTES = defineRouteTable({
   'service-b': { process: { method: 'POST', path: '/api/process', permissions: ['orders.approve'], callers: ['service-a'] } },
@@ -45,6 +45,7 @@ describe('readAuthorizerSettings', () => {
       secretsMaxAgeSeconds: 300,
       secretsTimeoutMs: 3000,
       keycloak: { baseUrl: 'http://127.0.0.1:8080', realm: 'microservices', timeoutMs: 3000 },
+      metricsNamespace: 'KeycloakS2S',
       routes: ROUTES['service-b'],
       mode: 'jwt+introspection',
       clockToleranceSeconds: 5,
@@ -69,6 +70,7 @@ describe('readAuthorizerSettings', () => {
       JWKS_COOLDOWN_SECONDS: '45',
       INTROSPECTION_CACHE_TTL_SECONDS: '15',
       INTROSPECTION_CACHE_MAX_ENTRIES: '50',
+      POWERTOOLS_METRICS_NAMESPACE: 'Team/Orders',
     };
 
     // Act
@@ -82,6 +84,7 @@ describe('readAuthorizerSettings', () => {
       secretsMaxAgeSeconds: 120,
       secretsTimeoutMs: 900,
       keycloak: { baseUrl: 'http://127.0.0.1:8080', realm: 'other', timeoutMs: 1500 },
+      metricsNamespace: 'Team/Orders',
       routes: ROUTES['service-c'],
       mode: 'introspection',
       clockToleranceSeconds: 0,
@@ -299,5 +302,26 @@ describe('readCallerSettings', () => {
 
     // Assess
     expect(error.message).toBe('Environment variable TOKEN_EXPIRY_SKEW_SECONDS must be an integer from 0 to 3600');
+  });
+});
+
+describe('readMetricsNamespace', () => {
+  it('is KeycloakS2S when POWERTOOLS_METRICS_NAMESPACE is unset or blank', () => {
+    // Assess
+    expect(readMetricsNamespace({})).toBe('KeycloakS2S');
+    expect(readMetricsNamespace({ POWERTOOLS_METRICS_NAMESPACE: '  ' })).toBe('KeycloakS2S');
+  });
+
+  it('reads POWERTOOLS_METRICS_NAMESPACE', () => {
+    // Assess
+    expect(readMetricsNamespace({ POWERTOOLS_METRICS_NAMESPACE: 'Team/Orders' })).toBe('Team/Orders');
+  });
+
+  it('names the variable when the namespace holds a character CloudWatch refuses', () => {
+    // Act
+    const error = configErrorOf(() => readMetricsNamespace({ POWERTOOLS_METRICS_NAMESPACE: 'my namespace' }));
+
+    // Assess
+    expect(error.message).toContain('POWERTOOLS_METRICS_NAMESPACE');
   });
 });

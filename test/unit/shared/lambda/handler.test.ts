@@ -4,8 +4,9 @@ import { BadRequestError, KeycloakUnavailableError, TokenExchangeDeniedError } f
 import { logSafeError } from 'keycloak-lambda-s2s';
 import { correlationIdOf, handleRequest, json } from 'keycloak-lambda-s2s/lambda';
 import { frozenClock } from '../../helpers/clock';
-import { proxyEvent } from '../../helpers/events';
+import { lambdaContext, proxyEvent } from '../../helpers/events';
 import { createFakeLogger } from '../../helpers/fake-logger';
+import { createFakeMetrics } from '../../helpers/fake-metrics';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -224,6 +225,57 @@ describe('handleRequest', () => {
     // Assess
     expect(fake.text()).not.toContain('SECRET-TOKEN');
     expect(fake.text()).not.toContain('SECRET-BODY');
+  });
+});
+
+describe('handleRequest observability', () => {
+  it("hands the invocation's Lambda context to the logger before the work runs", async () => {
+    // Prepare
+    const fake = createFakeLogger();
+    const context = lambdaContext('req-1');
+    let contextsSeenByWork = 0;
+
+    // Act
+    await handleRequest(proxyEvent(), { logger: fake.logger, context }, async () => {
+      contextsSeenByWork = fake.contexts.length;
+      return json(200, {});
+    });
+
+    // Assess
+    expect(fake.contexts).toEqual([context]);
+    expect(contextsSeenByWork).toBe(1);
+  });
+
+  it('counts an error response by its code and status, then flushes the metrics', async () => {
+    // Prepare
+    const { logger } = createFakeLogger();
+    const fake = createFakeMetrics();
+
+    // Act
+    await handleRequest(proxyEvent(), { logger, metrics: fake.metrics }, async () => {
+      throw new BadRequestError('amount', 'amount must be a number');
+    });
+    await handleRequest(proxyEvent(), { logger, metrics: fake.metrics }, async () => {
+      throw new KeycloakUnavailableError('Keycloak could not be reached');
+    });
+
+    // Assess
+    expect(fake.flushed).toEqual([[['requestErrored', 'BAD_REQUEST', 400]], [['requestErrored', 'KEYCLOAK_UNAVAILABLE', 503]]]);
+  });
+
+  it('records nothing for a successful request but still flushes what the work recorded', async () => {
+    // Prepare
+    const { logger } = createFakeLogger();
+    const fake = createFakeMetrics();
+
+    // Act
+    await handleRequest(proxyEvent(), { logger, metrics: fake.metrics }, async () => {
+      fake.metrics.keycloakRoundTrip('exchange', { durationMs: 7, outcome: 'answered' });
+      return json(200, {});
+    });
+
+    // Assess
+    expect(fake.flushed).toEqual([[['keycloakRoundTrip', 'exchange', { durationMs: 7, outcome: 'answered' }]]]);
   });
 });
 

@@ -18,4 +18,16 @@ describe('logKeycloakRoundTrips', () => {
       { level: 'debug', message: 'keycloak round-trip', attributes: { kind: 'jwks' } },
     ]);
   });
+
+  it('adds the duration and outcome when the client reports them', () => {
+    // Prepare
+    const log = createFakeLogger();
+    const onRoundTrip = logKeycloakRoundTrips(log.logger);
+
+    // Act
+    onRoundTrip('introspect', { durationMs: 12, outcome: 'failed' });
+
+    // Assess
+    expect(log.lines[0]?.attributes).toEqual({ kind: 'introspect', duration_ms: 12, outcome: 'failed' });
+  });
 });

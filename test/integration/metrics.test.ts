@@ -1,0 +1,131 @@
+/**
+ * The functions' metrics (CloudWatch EMF lines on stdout, which serverless offline writes into its
+ * log) checked against Keycloak's own request counters (`/metrics` on the management port) for the
+ * same window. A serverless offline instance of its own, with the local gateway's authorizer cache
+ * off, so that every request reaches the authorizers (as it does behind API Gateway whenever the
+ * gateway's cache misses) and its log holds only this file's traffic.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOG_FLUSH_MS, type OfflineInstance, callWithGuard, jsonLines, startOfflineInstance, warmUp } from './helpers/side-stack';
+import { keycloakCalls, sleep, userToken } from './helpers/stack';
+
+const NAMESPACE = 'KeycloakS2SIntegration';
+
+let offline: OfflineInstance;
+
+beforeAll(async () => {
+  offline = await startOfflineInstance('metrics', {
+    OFFLINE_AUTHORIZER_CACHE: 'off',
+    POWERTOOLS_METRICS_NAMESPACE: NAMESPACE,
+    // Long enough that no verdict lapses inside a test (a lapse is a designed miss, not what is measured).
+    INTROSPECTION_CACHE_TTL_SECONDS: '120',
+  });
+  await warmUp(offline.apiUrl);
+}, 180_000);
+
+afterAll(async () => {
+  await offline?.stop();
+});
+
+type Line = Record<string, unknown>;
+
+/** The EMF lines of the instance's log written while `action` ran, and Keycloak's calls meanwhile. */
+async function measure(action: () => Promise<void>): Promise<{ emf: Line[]; log: Line[]; keycloak: { token: number; introspect: number; certs: number } }> {
+  const offset = offline.log().length;
+  const before = await keycloakCalls();
+  await action();
+  await sleep(LOG_FLUSH_MS);
+  const after = await keycloakCalls();
+  const log = jsonLines(offline.log().slice(offset));
+  return {
+    log,
+    emf: log.filter((line) => typeof line._aws === 'object'),
+    keycloak: { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs },
+  };
+}
+
+/** The sum of `metric` over the EMF lines that match `where` (a value may be one number or an array of them). */
+function total(emf: Line[], metric: string, where: Line = {}): number {
+  return emf
+    .filter((line) => Object.entries(where).every(([key, value]) => line[key] === value))
+    .flatMap((line) => (line[metric] === undefined ? [] : [line[metric]].flat()))
+    .reduce((sum: number, value) => sum + Number(value), 0);
+}
+
+describe('the metrics the functions publish', () => {
+  it("count the Keycloak round-trips Keycloak itself counted in the same window, by kind", async () => {
+    // Prepare: a user token none of the instance's caches has seen (its own request is outside the window)
+    const token = await userToken('alice');
+
+    // Act
+    const { emf, keycloak } = await measure(async () => {
+      expect((await callWithGuard(offline.apiUrl, 'GET', '/run-service-b/as-user', { token })).status).toBe(200);
+      expect((await callWithGuard(offline.apiUrl, 'GET', '/run-service-b')).status).toBe(200);
+    });
+
+    // Assess: the delegation chain cost introspections at three authorizers and exchanges at A and B
+    expect(keycloak.introspect).toBeGreaterThan(0);
+    expect(total(emf, 'KeycloakRoundTrips', { kind: 'introspect' })).toBe(keycloak.introspect);
+    expect(total(emf, 'KeycloakRoundTrips', { kind: 'token' }) + total(emf, 'KeycloakRoundTrips', { kind: 'exchange' })).toBe(keycloak.token);
+    expect(total(emf, 'KeycloakRoundTrips', { kind: 'jwks' })).toBe(keycloak.certs);
+    expect(total(emf, 'KeycloakErrors')).toBe(0);
+    expect(emf.filter((line) => line.KeycloakLatency !== undefined).length).toBeGreaterThan(0);
+    // Each new decision is a verdict-cache miss of the authorizer that made it.
+    expect(total(emf, 'VerdictCacheMisses')).toBe(keycloak.introspect);
+  });
+
+  it('show a warm chain as verdict-cache hits at both authorizers and no Keycloak round-trip', async () => {
+    // Prepare
+    expect((await callWithGuard(offline.apiUrl, 'GET', '/run-service-b')).status).toBe(200);
+
+    // Act
+    const { emf, keycloak } = await measure(async () => {
+      for (let i = 0; i < 5; i += 1) expect((await callWithGuard(offline.apiUrl, 'GET', '/run-service-b')).status).toBe(200);
+    });
+
+    // Assess
+    expect(keycloak).toEqual({ token: 0, introspect: 0, certs: 0 });
+    expect(total(emf, 'KeycloakRoundTrips')).toBe(0);
+    expect(total(emf, 'VerdictCacheHits', { service: 'authorizer-service-b' })).toBe(5);
+    expect(total(emf, 'VerdictCacheHits', { service: 'authorizer-service-c' })).toBe(5);
+    expect(total(emf, 'VerdictCacheMisses')).toBe(0);
+  });
+
+  it('count refusals by code, in the namespace the environment names, with bounded dimensions only', async () => {
+    // Act
+    const { emf } = await measure(async () => {
+      const garbage = await callWithGuard(offline.apiUrl, 'POST', '/api/process', { token: 'garbage.garbage.garbage', body: {} });
+      expect(garbage.status).toBe(401);
+    });
+
+    // Assess
+    const refusals = emf.filter((line) => line.AuthorizerRefusals !== undefined);
+    expect(refusals).toEqual([expect.objectContaining({ service: 'authorizer-service-b', code: 'TOKEN_MALFORMED', AuthorizerRefusals: 1 })]);
+    for (const line of emf) {
+      const [directive] = (line._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> }).CloudWatchMetrics;
+      expect(directive?.Namespace).toBe(NAMESPACE);
+      for (const dimension of directive?.Dimensions.flat() ?? []) expect(['service', 'kind', 'code']).toContain(dimension);
+    }
+  });
+});
+
+describe('the functions’ log lines', () => {
+  it('carry the Lambda context: cold start and the function request id, in the handlers and the authorizers', async () => {
+    // Act
+    const { log } = await measure(async () => {
+      expect((await callWithGuard(offline.apiUrl, 'GET', '/run-service-b')).status).toBe(200);
+    });
+
+    // Assess
+    const requestLines = log.filter((line) => line.message === 'request' || line.message === 'authorized');
+    expect(new Set(requestLines.map((line) => line.service))).toEqual(new Set(['service-a', 'service-b', 'service-c', 'authorizer-service-b', 'authorizer-service-c']));
+    for (const line of requestLines) {
+      expect(line).toMatchObject({ cold_start: false, function_request_id: expect.any(String), function_name: expect.any(String) });
+    }
+    // Each function's first invocation (the warm-up) was its cold start.
+    const coldStarts = jsonLines(offline.log()).filter((line) => line.cold_start === true && (line.message === 'request' || line.message === 'authorized'));
+    expect([...new Set(coldStarts.map((line) => line.service))]).toEqual(
+      expect.arrayContaining(['service-a', 'service-b', 'service-c', 'authorizer-service-b', 'authorizer-service-c']),
+    );
+  });
+});
