@@ -20,6 +20,8 @@ export interface AuthorizerDependencies {
   now: Clock;
   /** Builds the policy; {@link buildPolicy} unless a test narrows it. */
   policy?: typeof buildPolicy;
+  /** Loads the realm's key set and the service's secret side by side, ahead of the first request. */
+  warmUp?: () => Promise<void>;
 }
 
 /** Injectable parts of the authorizer; production uses the defaults. */
@@ -37,7 +39,7 @@ export function createAuthorizerDependencies(
   const routes = defineServiceRoutes(settings.routes, `routes["${settings.service}"]`);
   const logger = overrides.logger ?? createLogger(`authorizer-${settings.service}`);
   const onKeycloakRoundTrip = overrides.onKeycloakRoundTrip ?? logKeycloakRoundTrips(logger);
-  const { keycloak, identity } = createServiceRuntime(settings, { ...overrides, onKeycloakRoundTrip });
+  const { keycloak, identity, credentials } = createServiceRuntime(settings, { ...overrides, onKeycloakRoundTrip });
   const now = overrides.now ?? Date.now;
   const jwtCheck =
     settings.mode === 'introspection'
@@ -57,6 +59,9 @@ export function createAuthorizerDependencies(
     routes,
     now,
     logger,
+    warmUp: async () => {
+      await Promise.all([jwtCheck?.prefetchKeys?.(), settings.mode === 'jwt' ? undefined : credentials.get()]);
+    },
     authority: createTokenAuthority({
       identity,
       mode: settings.mode,
@@ -114,9 +119,14 @@ export interface CreateAuthorizerOptions {
 /**
  * A ready TOKEN authorizer for one protected service, configured from the environment (see
  * `readAuthorizerSettings`). Call it at module scope: invalid settings fail the cold start with one
- * sentence naming the variable, and warm invocations reuse the caches.
+ * sentence naming the variable, warm invocations reuse the caches, and the realm's key set and the
+ * service's secret start loading there, side by side (Lambda's init phase), instead of one after the
+ * other on the first request's path. A failed warm-up only logs a warning: the first request loads
+ * what is missing and fails closed if it cannot. The warm-up calls Keycloak only for the key set.
  * @example export const handler = createAuthorizer({ routes, env: process.env });
  */
 export function createAuthorizer({ routes, env, overrides }: CreateAuthorizerOptions): TokenAuthorizerHandler {
-  return createAuthorizerHandler(createAuthorizerDependencies(readAuthorizerSettings(env, routes), overrides));
+  const dependencies = createAuthorizerDependencies(readAuthorizerSettings(env, routes), overrides);
+  dependencies.warmUp?.().catch((error: unknown) => dependencies.logger.warn('warm-up failed; the first request retries', { code: errorCode(error) }));
+  return createAuthorizerHandler(dependencies);
 }
