@@ -36,6 +36,8 @@ export interface JwtCheck {
    * Lambda evaluates the module before the first request, so keys asked for there are ready sooner.
    */
   prefetchKeys?(): Promise<void>;
+  /** Whether a key set has been loaded yet; false only until the first successful fetch. */
+  keysLoaded?(): boolean;
 }
 
 /**
@@ -104,6 +106,7 @@ export function createJwtCheck({
       throw classify(error);
     }
   };
+  check.keysLoaded = () => jwks.jwks() !== undefined;
   return check;
 }
 
