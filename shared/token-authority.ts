@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import { ExpiringCache } from './cache';
 import { type AuthError, ConfigError, TokenRejectedError, type TokenRejectionCode } from './errors';
 import { assertIntegerInRange } from './options';
@@ -11,8 +10,7 @@ import { epochSeconds, type Clock } from './time';
 
 /**
  * How a token is judged: `jwt+introspection` (default) checks it locally, then introspection decides
- * (revocation) — both at once on a cold instance, whose key set is still loading; `jwt` checks it
- * locally only; `introspection` asks Keycloak only.
+ * (revocation); `jwt` checks it locally only; `introspection` asks Keycloak only.
  */
 export type AuthMode = 'introspection' | 'jwt' | 'jwt+introspection';
 
@@ -75,31 +73,8 @@ export function createTokenAuthority({
 
   async function decide(token: string): Promise<Verdict> {
     if (mode === 'introspection') return introspect(token);
-    if (mode === 'jwt+introspection' && coldAndPlausible(token)) return bothAtOnce(token);
     const principal = await jwtCheck!(token);
     return mode === 'jwt' ? { principal } : introspect(token);
-  }
-
-  /**
-   * No key set loaded yet (a cold instance) and the token is a JWT of this issuer: introspection need
-   * not wait for the JWKS. Warm, the local check runs first, so forged tokens cost no introspection;
-   * cold, at most the requests that arrive before the first key set loads (one per Lambda instance).
-   */
-  function coldAndPlausible(token: string): boolean {
-    if (jwtCheck!.keysLoaded?.() !== false) return false;
-    try {
-      return decodeJwt(token).iss === issuer;
-    } catch {
-      return false; // not a JWT: the local check refuses it without any call
-    }
-  }
-
-  /** Both checks at once; the verdict is theirs together, and a local refusal wins over anything introspection says. */
-  async function bothAtOnce(token: string): Promise<Verdict> {
-    const introspected = introspect(token);
-    introspected.catch(() => {}); // awaited below unless the local check refuses first
-    await jwtCheck!(token);
-    return introspected;
   }
 
   async function introspect(token: string): Promise<Verdict> {

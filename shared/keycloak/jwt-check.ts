@@ -36,8 +36,6 @@ export interface JwtCheck {
    * Lambda evaluates the module before the first request, so keys asked for there are ready sooner.
    */
   prefetchKeys?(): Promise<void>;
-  /** Whether a key set has been loaded yet; false only until the first successful fetch. */
-  keysLoaded?(): boolean;
 }
 
 /**
@@ -106,7 +104,6 @@ export function createJwtCheck({
       throw classify(error);
     }
   };
-  check.keysLoaded = () => jwks.jwks() !== undefined;
   return check;
 }
 

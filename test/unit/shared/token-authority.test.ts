@@ -6,7 +6,6 @@ import { createFakeFetch, formOf, jsonResponse, type Responder } from '../helper
 import { deferred } from '../helpers/deferred';
 import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM } from '../helpers/keycloak';
 import { rejectionOf } from '../helpers/errors';
-import { unsignedJwt } from '../helpers/jwt';
 
 const CACHE_TTL_SECONDS = 60;
 
@@ -318,110 +317,6 @@ describe('createTokenAuthority', () => {
 
       // Assess
       expect(principal).toEqual(PRINCIPAL);
-    });
-
-    describe('on a cold instance (no key set loaded yet)', () => {
-      /** A token of this issuer, as far as an unverified look can tell. */
-      const plausible = unsignedJwt({ iss: ISSUER, sub: 'user-1', aud: 'service-b', exp: FIXED_NOW_SECONDS + 300 });
-
-      /** A local check whose answer the test holds back, and whose key set is loaded once `loaded` is set. */
-      function heldCheck(loaded = false) {
-        const answer = deferred<Principal>();
-        const jwtCheck: JwtCheck = Object.assign(() => answer.promise, { keysLoaded: () => loaded });
-        return { answer, jwtCheck };
-      }
-
-      it('introspects while the local check still waits for the key set, and accepts when both accept', async () => {
-        // Prepare
-        const { answer, jwtCheck } = heldCheck();
-        const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck });
-
-        // Act
-        const decided = authority.authorize(plausible);
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        const introspectedBeforeLocalAnswer = introspections();
-        answer.resolve(PRINCIPAL);
-        const principal = await decided;
-
-        // Assess
-        expect(introspectedBeforeLocalAnswer).toBe(1);
-        expect(principal).toEqual(PRINCIPAL);
-      });
-
-      it('refuses a token the local check rejects though introspection accepted it, and does not cache the verdict', async () => {
-        // Prepare
-        const { answer, jwtCheck } = heldCheck();
-        const { authority } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck });
-
-        // Act
-        const decided = rejectionOf(authority.authorize(plausible));
-        answer.reject(new TokenRejectedError('TOKEN_MALFORMED', 'Token signature, algorithm or format is invalid'));
-        const error = await decided;
-
-        // Assess
-        expect(error.code).toBe('TOKEN_MALFORMED');
-      });
-
-      it('refuses a token introspection finds inactive though the local check accepted it', async () => {
-        // Prepare
-        const { answer, jwtCheck } = heldCheck();
-        const { authority } = setup(() => jsonResponse({ active: false }), { mode: 'jwt+introspection', jwtCheck });
-
-        // Act
-        const decided = rejectionOf(authority.authorize(plausible));
-        answer.resolve(PRINCIPAL);
-        const error = await decided;
-
-        // Assess
-        expect(error.code).toBe('TOKEN_INACTIVE');
-      });
-
-      it('fails closed when Keycloak cannot introspect, though the local check accepted', async () => {
-        // Prepare
-        const { answer, jwtCheck } = heldCheck();
-        const { authority } = setup(() => jsonResponse({ error: 'down' }, 503), { mode: 'jwt+introspection', jwtCheck });
-
-        // Act
-        const decided = authority.authorize(plausible);
-        answer.resolve(PRINCIPAL);
-
-        // Assess
-        await expect(decided).rejects.toBeInstanceOf(KeycloakUnavailableError);
-      });
-
-      it.each([
-        ['garbage that is not a JWT', 'not-a-jwt'],
-        ['a token of another issuer', unsignedJwt({ iss: 'https://evil.test/realms/microservices', sub: 'user-1', exp: FIXED_NOW_SECONDS + 300 })],
-      ])('does not introspect %s, whatever the key set', async (_, token) => {
-        // Prepare
-        const { answer, jwtCheck } = heldCheck();
-        const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck });
-
-        // Act
-        const decided = rejectionOf(authority.authorize(token));
-        answer.reject(new TokenRejectedError('TOKEN_MALFORMED', 'Token is not a JWT'));
-        await decided;
-
-        // Assess
-        expect(introspections()).toBe(0);
-      });
-
-      it('checks locally first once the key set is loaded, so a forged signature costs no introspection', async () => {
-        // Prepare
-        const { answer, jwtCheck } = heldCheck(true);
-        const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck });
-
-        // Act
-        const decided = rejectionOf(authority.authorize(plausible));
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        const introspectedWhileChecking = introspections();
-        answer.reject(new TokenRejectedError('TOKEN_MALFORMED', 'Token signature, algorithm or format is invalid'));
-        await decided;
-
-        // Assess
-        expect(introspectedWhileChecking).toBe(0);
-        expect(introspections()).toBe(0);
-      });
     });
   });
 });
