@@ -7,12 +7,16 @@
  *             exchanged tokens;
  *   off       no auth at all (`--noAuth`, no tokens): the baseline the kit's overhead is measured against;
  *   original  the original write-up: introspect every request, a new token and a new exchange per call.
+ * The kit and the original strategy run twice: with the local gateway's authorizer result cache on
+ * (`OFFLINE_AUTHORIZER_CACHE=on`, API Gateway's behaviour: the AWS-like run) and off (every request
+ * invokes the authorizers); the no-auth baseline has no authorizer, so it runs once per round.
  * Figures: Keycloak round-trips per 1,000 warm requests to A's route by kind (concurrency 1 and 10),
  * latency percentiles and throughput, Keycloak calls per 1,000 forged tokens, the cold path (fresh
  * function instances: `--reloadHandler`), and each bundle's size and module initialisation time.
  * Keycloak and the emulator are reused when up, else started and stopped again; serverless offline
  * is the bench's own and needs its ports free. Every load loop is bounded in count and time and
- * targets 127.0.0.1 only. Results: a table on stdout and JSON in bench/results/<timestamp>.json.
+ * targets 127.0.0.1 only. Results: a table on stdout and JSON in bench/results/<timestamp>.json,
+ * whose `summary` holds the gateway-cache-on figures for scripts (scripts/lib/bench.mjs, benchSummary).
  *
  * Options: --rounds=N (fresh serverless offline per strategy and round, in alternating order; default 2),
  * --runs=N (measured runs per round; default 2), --seconds=S (bound of each run; default 5).
@@ -27,6 +31,7 @@ import {
   FORGERY_KINDS,
   ROUND_TRIP_KINDS,
   assertLoopback,
+  benchSummary,
   countRoundTrips,
   forgeToken,
   invocationTimes,
@@ -46,6 +51,7 @@ import { StackError, isPortOpen } from './lib/proc.mjs';
 import { devSecrets, seedSecrets, startSecretsEmulator, stopSecretsEmulator } from './lib/secrets.mjs';
 
 /** @typedef {'kit' | 'off' | 'original'} Strategy */
+/** @typedef {'on' | 'off' | 'none'} GatewayCache the local gateway's authorizer cache; `none`: no authorizer at all */
 /** @typedef {import('./lib/bench.mjs').RoundTrips} RoundTrips */
 
 const option = (/** @type {string} */ name, /** @type {number} */ fallback) => {
@@ -66,6 +72,19 @@ const FLOOD_PER_KIND = 200;
 const INIT_RUNS = 5;
 /** Kit first, then the baseline, then the original strategy: each in a fresh serverless offline. */
 const STRATEGIES = /** @type {Strategy[]} */ (['kit', 'off', 'original']);
+/**
+ * The warm runs of a round, each in a fresh serverless offline: the AWS-like runs (gateway cache on)
+ * and the baseline first, then the runs with the gateway cache off.
+ * @type {{ strategy: Strategy, gateway: GatewayCache }[]}
+ */
+const WARM_CELLS = [
+  { strategy: 'kit', gateway: 'on' },
+  { strategy: 'off', gateway: 'none' },
+  { strategy: 'original', gateway: 'on' },
+  { strategy: 'kit', gateway: 'off' },
+  { strategy: 'original', gateway: 'off' },
+];
+const GATEWAY_LABEL = { on: 'on', off: 'off', none: '-' };
 const OFFLINE_NAME = 'offline-bench';
 
 const config = stackConfig({ ...process.env, STAGE: 'bench' });
@@ -170,6 +189,8 @@ async function warmRuns(logFile, concurrency) {
       byService: window.byService,
       keycloak: window.keycloak,
       agrees: window.agrees,
+      /** how many times serverless offline invoked each function */
+      invocations: Object.fromEntries(Object.entries(window.times.durations).map(([name, values]) => [name, values.length])),
       /** serverless offline's Duration of each function's invocations, median ms */
       invocationMs: Object.fromEntries(Object.entries(window.times.durations).map(([name, values]) => [name, median(values)])),
       /** the authorizers' own decision time (their latency_ms: whole ms) */
@@ -202,6 +223,7 @@ function warmFigure(rounds) {
     p99: median(runs.map((run) => run.p99)),
     rps: median(runs.map((run) => run.rps)),
     invocationMs: Object.fromEntries(functions.map((name) => [name, median(runs.flatMap((run) => run.invocationMs[name] ?? []))])),
+    invocations: Object.fromEntries(functions.map((name) => [name, runs.reduce((n, run) => n + (run.invocations[name] ?? 0), 0)])),
     decisionMs: { p50: median(runs.map((run) => run.decisionMs.p50).filter(Number.isFinite)), p99: median(runs.map((run) => run.decisionMs.p99).filter(Number.isFinite)) },
   };
 }
@@ -286,20 +308,22 @@ async function ensureKeycloakAndSecrets() {
 }
 
 /**
- * Runs `work` with serverless offline at stage bench under `strategy`.
+ * Runs `work` with serverless offline at stage bench under `strategy`, with the local gateway's
+ * authorizer cache on or off (`gateway`; ignored by the no-auth strategy, which has no authorizer).
  * @template T
  * @param {Strategy} strategy
- * @param {{ cold?: boolean }} options
+ * @param {{ cold?: boolean, gateway?: GatewayCache }} options
  * @param {(logFile: string) => Promise<T>} work
  */
-async function withOffline(strategy, { cold = false }, work) {
+async function withOffline(strategy, { cold = false, gateway = 'on' }, work) {
   const args = [
     ...(strategy === 'off' ? ['--noAuth'] : []),
     // A new instance per invocation, and idle ones reaped after a second (they pile up otherwise).
     ...(cold ? ['--reloadHandler', '--terminateIdleLambdaTime', '1'] : []),
   ];
   started.offline = true;
-  const service = await startOffline(config, { name: OFFLINE_NAME, args, env: { BENCH_AUTH_STRATEGY: strategy } });
+  const env = { BENCH_AUTH_STRATEGY: strategy, OFFLINE_AUTHORIZER_CACHE: gateway === 'off' ? 'off' : 'on' };
+  const service = await startOffline(config, { name: OFFLINE_NAME, args, env });
   try {
     return await work(service.logFile);
   } finally {
@@ -436,40 +460,63 @@ function report(results) {
   lines.push(`Stack: Keycloak ${m.keycloak}, serverless-offline ${m.serverlessOffline}, verdict cache cap ${results.settings.introspectionCacheTtlSeconds} s; commit ${results.commit}`);
   lines.push(`Runs: ${ROUNDS * RUNS} per figure (${ROUNDS} rounds in alternating order × ${RUNS}), each ≤ ${RUN_MS / 1000} s; medians across runs. Shared machine: compare ratios, not absolutes.`);
 
-  lines.push('', '1. Keycloak round-trips per 1,000 warm requests to GET /run-service-b (goal for the kit: ≤ 4 at concurrency 1, ≤ 40 at 10)');
+  lines.push(
+    '',
+    '1. Keycloak round-trips per 1,000 warm requests to GET /run-service-b, with the local gateway\'s authorizer cache on (as API Gateway) and off',
+    '   (goal for the kit with the cache on: 0 at concurrency 1, ≤ 40 at 10)',
+  );
   const callRows = [];
   for (const concurrency of [1, 10]) {
     for (const strategy of ['original', 'kit']) {
-      const warm = strategies[strategy]?.warm?.[concurrency];
-      if (!warm) continue;
-      const total = ROUND_TRIP_KINDS.reduce((n, kind) => n + warm.per1000[kind], 0);
-      callRows.push([strategy, concurrency, warm.requests, ...ROUND_TRIP_KINDS.map((kind) => whole(warm.per1000[kind])), whole(total), agreement(warm.agrees)]);
+      for (const gateway of /** @type {const} */ (['on', 'off'])) {
+        const warm = strategies[strategy]?.warm?.[gateway]?.[concurrency];
+        if (!warm) continue;
+        const total = ROUND_TRIP_KINDS.reduce((n, kind) => n + warm.per1000[kind], 0);
+        callRows.push([strategy, gateway, concurrency, warm.requests, ...ROUND_TRIP_KINDS.map((kind) => whole(warm.per1000[kind])), whole(total), agreement(warm.agrees)]);
+      }
     }
   }
-  lines.push(formatTable(['strategy', 'conc', 'requests', 'token', 'introspect', 'exchange', 'jwks', 'total', '= /metrics'], callRows));
-  const kit10 = strategies.kit?.warm?.[10];
-  if (kit10) lines.push(`kit at concurrency 10, by function (per 1,000): ${byFunction(kit10)}`);
+  lines.push(formatTable(['strategy', 'gateway cache', 'conc', 'requests', 'token', 'introspect', 'exchange', 'jwks', 'total', '= /metrics'], callRows));
+  for (const gateway of /** @type {const} */ (['on', 'off'])) {
+    for (const concurrency of [1, 10]) {
+      const kit = strategies.kit?.warm?.[gateway]?.[concurrency];
+      if (kit) lines.push(`kit, gateway cache ${gateway}, concurrency ${concurrency}, by function (per 1,000): ${byFunction(kit)}`);
+    }
+  }
 
-  lines.push('', `2. Latency of GET /run-service-b, warm (ms; medians of ${ROUNDS * RUNS} runs; goal: kit p50 ≤ 1.15 × off)`);
+  lines.push('', `2. Latency of GET /run-service-b, warm (ms; medians of ${ROUNDS * RUNS} runs; goal: kit p50 ≤ 1.15 × off with the gateway cache on)`);
   const latencyRows = [];
   for (const concurrency of [1, 10]) {
-    const off = strategies.off?.warm?.[concurrency];
-    for (const strategy of ['off', 'kit', 'original']) {
-      const warm = strategies[strategy]?.warm?.[concurrency];
+    const off = strategies.off?.warm?.none?.[concurrency];
+    for (const [strategy, gateway] of /** @type {const} */ ([['off', 'none'], ['kit', 'on'], ['kit', 'off'], ['original', 'on'], ['original', 'off']])) {
+      const warm = strategies[strategy]?.warm?.[gateway]?.[concurrency];
       if (!warm) continue;
-      latencyRows.push([strategy, concurrency, fixed(warm.p50), fixed(warm.p95), fixed(warm.p99), fixed(warm.rps), off ? `${fixed(warm.p50 / off.p50, 2)}×` : 'n/a', failures(warm)]);
+      latencyRows.push([
+        strategy,
+        GATEWAY_LABEL[gateway],
+        concurrency,
+        fixed(warm.p50),
+        fixed(warm.p95),
+        fixed(warm.p99),
+        fixed(warm.rps),
+        off ? `${fixed(warm.p50 / off.p50, 2)}×` : 'n/a',
+        failures(warm),
+      ]);
     }
   }
-  lines.push(formatTable(['strategy', 'conc', 'p50', 'p95', 'p99', 'req/s', 'p50 vs off', 'non-200'], latencyRows));
-  for (const concurrency of [1, 10]) {
-    const kit = strategies.kit?.warm?.[concurrency];
-    const off = strategies.off?.warm?.[concurrency];
-    if (!kit || !off) continue;
-    const invocation = (/** @type {string} */ name) => `${name} ${fixed(kit.invocationMs[name] ?? Number.NaN, 2)} ms`;
-    lines.push(
-      `kit at concurrency ${concurrency}: p50 ${fixed(kit.p50 - off.p50)} ms above off. serverless offline invokes both authorizers on every request ` +
-        `(median Duration ${invocation('authorizerB')}, ${invocation('authorizerC')}); the decision inside them: p50 ${whole(kit.decisionMs.p50)} ms, p99 ${whole(kit.decisionMs.p99)} ms (whole ms).`,
-    );
+  lines.push(formatTable(['strategy', 'gateway cache', 'conc', 'p50', 'p95', 'p99', 'req/s', 'p50 vs off', 'non-200'], latencyRows));
+  for (const gateway of /** @type {const} */ (['on', 'off'])) {
+    for (const concurrency of [1, 10]) {
+      const kit = strategies.kit?.warm?.[gateway]?.[concurrency];
+      const off = strategies.off?.warm?.none?.[concurrency];
+      if (!kit || !off) continue;
+      const invocation = (/** @type {string} */ name) =>
+        `${name} ${fixed((kit.invocations[name] ?? 0) / kit.requests, 2)} per request (median Duration ${fixed(kit.invocationMs[name] ?? Number.NaN, 2)} ms)`;
+      lines.push(
+        `kit, gateway cache ${gateway}, concurrency ${concurrency}: p50 ${fixed(kit.p50 - off.p50)} ms above off; serverless offline invoked ` +
+          `${invocation('authorizerB')}, ${invocation('authorizerC')}; the decision inside them: p50 ${whole(kit.decisionMs.p50)} ms, p99 ${whole(kit.decisionMs.p99)} ms (whole ms).`,
+      );
+    }
   }
 
   lines.push('', `3. Garbage-token flood against POST /api/process: Keycloak calls per 1,000 forged tokens (goal for the kit: 0)`);
@@ -501,6 +548,27 @@ function report(results) {
       results.bundles.map((/** @type {any} */ b) => [b.name, fixed(b.zipBytes / 1024), fixed(b.bundleBytes / 1024), fixed(b.initMs)]),
     ),
   );
+  const summary = results.summary;
+  if (summary) {
+    const met = (/** @type {boolean} */ ok) => (ok ? 'met' : 'NOT met');
+    const kit10 = summary.kcCallsPer1000.kit['10'];
+    const ratios = [summary.p50VsOff.kit['1'], summary.p50VsOff.kit['10']];
+    const forged = summary.forgedPer1000.kit ?? {};
+    lines.push('', '6. Goals (gateway cache on; the JSON\'s `summary`)');
+    lines.push(
+      formatTable(
+        ['goal', 'figure', ''],
+        [
+          ['kit Keycloak calls per 1,000 at concurrency 1 = 0', String(summary.kcCallsPer1000.kit['1']), met(summary.kcCallsPer1000.kit['1'] === 0)],
+          ['kit Keycloak calls per 1,000 at concurrency 10 ≤ 40', String(kit10), met(kit10 !== null && kit10 <= 40)],
+          ['original still at 4,000 per 1,000', `${summary.kcCallsPer1000.original['1']} / ${summary.kcCallsPer1000.original['10']}`, ''],
+          ['kit p50 ≤ 1.15 × off at concurrency 1 and 10', ratios.map((r) => `${r}×`).join(' / '), met(ratios.every((r) => r !== null && r <= 1.15))],
+          ['cold chain: kit ≤ original', `${summary.coldChain.kit?.ms} ms vs ${summary.coldChain.original?.ms} ms`, met(summary.coldKitVsOriginal !== null && summary.coldKitVsOriginal <= 1)],
+          ['forged tokens (garbage, forged signature): 0 calls', `${forged.garbage} / ${forged['forged-signature']}`, met(forged.garbage === 0 && forged['forged-signature'] === 0)],
+        ],
+      ),
+    );
+  }
   return lines.join('\n');
 }
 
@@ -547,8 +615,10 @@ async function main() {
     commit: gitCommit(),
     machine: machine(),
     settings: { rounds: ROUNDS, runs: RUNS, runSeconds: RUN_MS / 1000, maxRequests: MAX_REQUESTS, warmupRequests: WARMUP_REQUESTS, coldSamples: COLD_SAMPLES, floodPerKind: FLOOD_PER_KIND, introspectionCacheTtlSeconds: config.introspectionCacheTtlSeconds, apiUrl: config.apiUrl },
-    /** @type {Record<string, any>} */
+    /** @type {Record<string, any>} strategies[strategy].warm[gateway cache: on | off | none][concurrency], .cold, .flood */
     strategies: {},
+    /** @type {any} the gateway-cache-on figures for scripts (benchSummary) */
+    summary: undefined,
     /** @type {any[]} */
     bundles: [],
     durationSeconds: 0,
@@ -561,29 +631,38 @@ async function main() {
 
   /** @type {Record<string, { 1: Awaited<ReturnType<typeof warmRuns>>[], 10: Awaited<ReturnType<typeof warmRuns>>[] }>} */
   const warm = {};
+  for (const strategy of STRATEGIES) {
+    // The cold path, with the gateway cache on (AWS-like): every request brings new tokens, so the cache cannot answer it.
+    log(`${strategy}: cold path (${COLD_SAMPLES} requests, fresh instances each)…`);
+    (results.strategies[strategy] ??= {}).cold = await withOffline(strategy, { cold: true, gateway: 'on' }, coldFigures);
+  }
   for (let round = 0; round < ROUNDS; round += 1) {
-    // Rounds alternate the order (kit, off, original; then original, off, kit…) so that a machine
-    // getting busier or quieter during the bench weighs on every strategy alike.
-    const order = round % 2 ? [...STRATEGIES].reverse() : STRATEGIES;
-    for (const strategy of order) {
-      const figures = (results.strategies[strategy] ??= {});
-      if (round === 0) {
-        log(`${strategy}: cold path (${COLD_SAMPLES} requests, fresh instances each)…`);
-        figures.cold = await withOffline(strategy, { cold: true }, coldFigures);
-      }
-      const flood = round === 0 && strategy !== 'off';
-      log(`${strategy}: round ${round + 1} of ${ROUNDS}, warm load at concurrency 1 and 10${flood ? ', then the forged-token flood' : ''}…`);
-      await withOffline(strategy, {}, async (logFile) => {
-        const rounds = (warm[strategy] ??= { 1: [], 10: [] });
+    // Rounds alternate the order so that a machine getting busier or quieter during the bench
+    // weighs on every strategy alike.
+    const order = round % 2 ? [...WARM_CELLS].reverse() : WARM_CELLS;
+    for (const { strategy, gateway } of order) {
+      const figures = results.strategies[strategy];
+      const flood = round === 0 && gateway === 'on';
+      log(`${strategy} (gateway cache ${GATEWAY_LABEL[gateway]}): round ${round + 1} of ${ROUNDS}, warm load at concurrency 1 and 10${flood ? ', then the forged-token flood' : ''}…`);
+      await withOffline(strategy, { gateway }, async (logFile) => {
+        const rounds = (warm[`${strategy} ${gateway}`] ??= { 1: [], 10: [] });
         rounds[1].push(await warmRuns(logFile, 1));
         rounds[10].push(await warmRuns(logFile, 10));
         if (flood) figures.flood = await floodFigures(logFile, realToken);
       });
     }
   }
-  for (const [strategy, rounds] of Object.entries(warm)) {
-    results.strategies[strategy].warm = { 1: warmFigure(rounds[1]), 10: warmFigure(rounds[10]) };
+  for (const [cell, rounds] of Object.entries(warm)) {
+    const [strategy = '', gateway = ''] = cell.split(' ');
+    (results.strategies[strategy].warm ??= {})[gateway] = { 1: warmFigure(rounds[1]), 10: warmFigure(rounds[10]) };
   }
+  const { kit, original, off } = results.strategies;
+  results.summary = benchSummary({
+    warm: { kit: kit?.warm?.on ?? {}, original: original?.warm?.on ?? {} },
+    baseline: off?.warm?.none ?? {},
+    cold: { kit: kit?.cold, original: original?.cold, off: off?.cold },
+    flood: { kit: kit?.flood, original: original?.flood },
+  });
   log('bundles: packaging as for a deploy and timing module initialisation…');
   results.bundles = bundleFigures();
   results.durationSeconds = Math.round((Date.now() - measuringStart) / 1000);
@@ -598,9 +677,11 @@ async function main() {
   log(`measured in ${results.durationSeconds} s (${Math.round((Date.now() - benchStart) / 1000)} s with setup); full results: ${path.relative(process.cwd(), outFile)}`);
   // Figures of a chain that does not answer 200 measure an error path, not auth: say so and fail.
   const failing = Object.entries(results.strategies).flatMap(([strategy, figures]) =>
-    Object.entries(figures?.warm ?? {})
-      .filter(([, warm]) => Number(failures(warm)) > 0)
-      .map(([concurrency, warm]) => `${strategy} at concurrency ${concurrency}: ${failures(warm)} non-200`),
+    Object.entries(figures?.warm ?? {}).flatMap(([gateway, byConcurrency]) =>
+      Object.entries(/** @type {Record<string, any>} */ (byConcurrency))
+        .filter(([, warm]) => Number(failures(warm)) > 0)
+        .map(([concurrency, warm]) => `${strategy} (gateway cache ${gateway}) at concurrency ${concurrency}: ${failures(warm)} non-200`),
+    ),
   );
   if (failing.length > 0) {
     throw new StackError(`The figures are not valid: warm requests failed (${failing.join('; ')}); see .stack/offline-bench.log.`);

@@ -143,7 +143,7 @@ export class TokenExchangeDeniedError extends AuthError {
   }
 }
 
-/** Keycloak issued an exchanged token that is not what was asked for (wrong `aud` or `azp`). */
+/** Keycloak issued an exchanged token that is not what was asked for (wrong `aud`, `azp`, `sub` or `iss`). */
 export class TokenExchangeResultError extends AuthError {
   override readonly name = 'TokenExchangeResultError';
   constructor(message: string) {

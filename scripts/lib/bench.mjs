@@ -226,3 +226,67 @@ export function formatTable(header, rows) {
     row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }
+
+/** The strategies a summary reports, and the concurrency levels, as its keys. */
+export const SUMMARY_STRATEGIES = /** @type {const} */ (['kit', 'original']);
+export const SUMMARY_CONCURRENCY = /** @type {const} */ (['1', '10']);
+
+/**
+ * Rounds to `digits` decimals; NaN (no figure) becomes null, which JSON keeps.
+ * @param {number} value
+ * @param {number} digits
+ */
+const rounded = (value, digits) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : null);
+
+/**
+ * The bench's figures a script reads without parsing the table, for the run with the local
+ * gateway's authorizer cache on (the AWS-like run): Keycloak calls per 1,000 warm requests and warm
+ * p50 relative to the no-auth baseline, by strategy (`kit`, `original`) and concurrency (`"1"`,
+ * `"10"`); the cold chain's latency and calls; the Keycloak calls per 1,000 forged tokens. A figure
+ * that was not measured is null.
+ * @param {{
+ *   warm: Record<string, Partial<Record<string, { per1000: RoundTrips, p50: number }>>>,
+ *   baseline: Partial<Record<string, { p50: number }>>,
+ *   cold?: Record<string, { ms: number, calls: RoundTrips } | undefined>,
+ *   flood?: Record<string, Record<string, { per1000: RoundTrips }> | undefined>,
+ * }} figures `warm[strategy][concurrency]` of the gateway-cache-on run; `baseline[concurrency]` the
+ *   no-auth strategy; `cold[strategy]`; `flood[strategy][forgery]`
+ */
+export function benchSummary({ warm, baseline, cold = {}, flood = {} }) {
+  const total = (/** @type {RoundTrips} */ calls) => ROUND_TRIP_KINDS.reduce((n, kind) => n + calls[kind], 0);
+  /** @type {Record<string, Record<string, number | null>>} */
+  const kcCallsPer1000 = {};
+  /** @type {Record<string, Record<string, number | null>>} */
+  const p50VsOff = {};
+  for (const strategy of SUMMARY_STRATEGIES) {
+    kcCallsPer1000[strategy] = {};
+    p50VsOff[strategy] = {};
+    for (const concurrency of SUMMARY_CONCURRENCY) {
+      const figure = warm[strategy]?.[concurrency];
+      const off = baseline[concurrency];
+      kcCallsPer1000[strategy][concurrency] = figure ? rounded(total(figure.per1000), 1) : null;
+      p50VsOff[strategy][concurrency] = figure && off && off.p50 > 0 ? rounded(figure.p50 / off.p50, 2) : null;
+    }
+  }
+  /** @type {Record<string, { ms: number | null, kcCalls: number | null }>} */
+  const coldChain = {};
+  for (const [strategy, figure] of Object.entries(cold)) {
+    if (figure) coldChain[strategy] = { ms: rounded(figure.ms, 0), kcCalls: rounded(total(figure.calls), 1) };
+  }
+  const kitCold = coldChain.kit?.ms;
+  const originalCold = coldChain.original?.ms;
+  /** @type {Record<string, Record<string, number | null>>} */
+  const forgedPer1000 = {};
+  for (const [strategy, byKind] of Object.entries(flood)) {
+    if (!byKind) continue;
+    forgedPer1000[strategy] = Object.fromEntries(Object.entries(byKind).map(([kind, figure]) => [kind, rounded(total(figure.per1000), 1)]));
+  }
+  return {
+    gatewayCache: 'on',
+    kcCallsPer1000,
+    p50VsOff,
+    coldChain,
+    coldKitVsOriginal: typeof kitCold === 'number' && typeof originalCold === 'number' && originalCold > 0 ? rounded(kitCold / originalCold, 2) : null,
+    forgedPer1000,
+  };
+}

@@ -27,7 +27,16 @@ export interface JwtCheckOptions {
 }
 
 /** Verifies a token locally: signature against the realm's JWKS, algorithm, issuer, audience, time. */
-export type JwtCheck = (token: string) => Promise<Principal>;
+export interface JwtCheck {
+  (token: string): Promise<Principal>;
+  /**
+   * Fetches the realm's key set now unless one is loaded (one fetch, shared with any check that needs
+   * it meanwhile); rejects with `KeycloakUnavailableError` when the fetch fails, and the next check
+   * tries again. For a cold start:
+   * Lambda evaluates the module before the first request, so keys asked for there are ready sooner.
+   */
+  prefetchKeys?(): Promise<void>;
+}
 
 /**
  * Local JWT verification with jose: signature against the realm's JWKS (signing keys by `kid` and
@@ -59,7 +68,7 @@ export function createJwtCheck({
     },
   });
 
-  return async (token) => {
+  const check: JwtCheck = async (token) => {
     // Unverified peek: garbage and other issuers' tokens are refused before any key lookup, so a
     // flood of them never triggers a JWKS refetch.
     let unverified: JWTPayload;
@@ -87,6 +96,15 @@ export function createJwtCheck({
     }
     return principalFromClaims(payload, audience);
   };
+  check.prefetchKeys = async () => {
+    if (jwks.jwks() !== undefined) return;
+    try {
+      await jwks.reload();
+    } catch (error) {
+      throw classify(error);
+    }
+  };
+  return check;
 }
 
 /** jose codes that mean "not a valid token of this realm"; anything else is a JWKS or network failure. */

@@ -25,6 +25,8 @@ export interface AuthorizerDependencies {
   now: Clock;
   /** Builds the policy; {@link buildPolicy} unless a test narrows it. */
   policy?: typeof buildPolicy;
+  /** Loads the realm's key set and the service's secret side by side, ahead of the first request. */
+  warmUp?: () => Promise<void>;
 }
 
 /** Injectable parts of the authorizer; production uses the defaults. */
@@ -47,7 +49,7 @@ export function createAuthorizerDependencies(
   const metrics = overrides.metrics ?? createServiceMetrics({ service, namespace: settings.metricsNamespace, logger });
   const onKeycloakRoundTrip = overrides.onKeycloakRoundTrip ?? observeKeycloakRoundTrips(logger, metrics);
   const now = overrides.now ?? Date.now;
-  const { keycloak, identity } = createServiceRuntime(settings, { ...overrides, onKeycloakRoundTrip });
+  const { keycloak, identity, credentials } = createServiceRuntime(settings, { ...overrides, onKeycloakRoundTrip });
   const fetch = overrides.fetch ?? globalThis.fetch;
   const jwtCheck =
     settings.mode === 'introspection'
@@ -67,6 +69,9 @@ export function createAuthorizerDependencies(
     now,
     logger,
     metrics,
+    warmUp: async () => {
+      await Promise.all([jwtCheck?.prefetchKeys?.(), settings.mode === 'jwt' ? undefined : credentials.get()]);
+    },
     authority: createTokenAuthority({
       identity,
       mode: settings.mode,
@@ -150,9 +155,14 @@ export interface CreateAuthorizerOptions {
 /**
  * A ready TOKEN authorizer for one protected service, configured from the environment (see
  * `readAuthorizerSettings`). Call it at module scope: invalid settings fail the cold start with one
- * sentence naming the variable, and warm invocations reuse the caches.
+ * sentence naming the variable, warm invocations reuse the caches, and the realm's key set and the
+ * service's secret start loading there, side by side (Lambda's init phase), instead of one after the
+ * other on the first request's path. A failed warm-up only logs a warning: the first request loads
+ * what is missing and fails closed if it cannot. The warm-up calls Keycloak only for the key set.
  * @example export const handler = createAuthorizer({ routes, env: process.env });
  */
 export function createAuthorizer({ routes, env, overrides }: CreateAuthorizerOptions): TokenAuthorizerHandler {
-  return createAuthorizerHandler(createAuthorizerDependencies(readAuthorizerSettings(env, routes), overrides));
+  const dependencies = createAuthorizerDependencies(readAuthorizerSettings(env, routes), overrides);
+  dependencies.warmUp?.().catch((error: unknown) => dependencies.logger.warn('warm-up failed; the first request retries', { code: errorCode(error) }));
+  return createAuthorizerHandler(dependencies);
 }

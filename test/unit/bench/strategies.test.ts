@@ -71,9 +71,10 @@ describe('the original strategy', () => {
   it('exchanges the subject token for every call', async () => {
     // Prepare
     const { fake, identity } = identityOf('service-b', () =>
-      jsonResponse(tokenAnswer(unsignedJwt({ sub: 'u', azp: 'service-b', aud: 'service-c', exp: FIXED_NOW_SECONDS + 300 }))),
+      jsonResponse(tokenAnswer(unsignedJwt({ iss: ISSUER, sub: 'u', azp: 'service-b', aud: 'service-c', exp: FIXED_NOW_SECONDS + 300 }))),
     );
-    const source = exchangeEveryCall(identity).source('subject-token', 'service-c');
+    const subjectToken = unsignedJwt({ iss: ISSUER, sub: 'u', azp: 'service-a', aud: 'service-b', exp: FIXED_NOW_SECONDS + 300 });
+    const source = exchangeEveryCall(identity).source(subjectToken, 'service-c');
 
     // Act
     await source.get();

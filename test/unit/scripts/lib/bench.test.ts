@@ -2,6 +2,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   assertLoopback,
+  benchSummary,
   countRoundTrips,
   forgeToken,
   formatTable,
@@ -204,5 +205,66 @@ describe('formatTable', () => {
 
     // Assess
     expect(table).toBe(['strategy   p50', '--------  ----', 'kit        9.5', 'original  41.0'].join('\n'));
+  });
+});
+
+describe('benchSummary', () => {
+  const calls = (token: number, introspect: number, exchange: number, jwks: number) => ({ token, introspect, exchange, jwks });
+
+  /** Figures as the bench measured them with the gateway cache on. */
+  function measured() {
+    return {
+      warm: {
+        kit: { '1': { per1000: calls(0, 0, 0, 0), p50: 10.5 }, '10': { per1000: calls(0, 20.4, 5.2, 1.1), p50: 92 } },
+        original: { '1': { per1000: calls(1000, 2000, 1000, 0), p50: 40 }, '10': { per1000: calls(1000, 2000, 1000, 0), p50: 250 } },
+      },
+      baseline: { '1': { p50: 10 }, '10': { p50: 80 } },
+      cold: { kit: { ms: 600.4, calls: calls(1, 2, 1, 2) }, original: { ms: 700, calls: calls(1, 2, 1, 0) }, off: { ms: 280, calls: calls(0, 0, 0, 0) } },
+      flood: {
+        kit: { garbage: { per1000: calls(0, 0, 0, 0) }, 'unknown-kid': { per1000: calls(0, 0, 0, 5) } },
+        original: { garbage: { per1000: calls(0, 1000, 0, 0) } },
+      },
+    };
+  }
+
+  it('reports Keycloak calls per 1,000 (all kinds) and p50 against the no-auth baseline, by strategy and concurrency', () => {
+    // Act
+    const summary = benchSummary(measured());
+
+    // Assess
+    expect(summary.gatewayCache).toBe('on');
+    expect(summary.kcCallsPer1000).toEqual({ kit: { '1': 0, '10': 26.7 }, original: { '1': 4000, '10': 4000 } });
+    expect(summary.p50VsOff).toEqual({ kit: { '1': 1.05, '10': 1.15 }, original: { '1': 4, '10': 3.13 } });
+  });
+
+  it('reports the cold chain of each strategy and the kit against the original', () => {
+    // Act
+    const summary = benchSummary(measured());
+
+    // Assess
+    expect(summary.coldChain).toEqual({ kit: { ms: 600, kcCalls: 6 }, original: { ms: 700, kcCalls: 4 }, off: { ms: 280, kcCalls: 0 } });
+    expect(summary.coldKitVsOriginal).toBe(0.86);
+  });
+
+  it('reports the Keycloak calls per 1,000 forged tokens by strategy and forgery', () => {
+    // Act
+    const summary = benchSummary(measured());
+
+    // Assess
+    expect(summary.forgedPer1000).toEqual({ kit: { garbage: 0, 'unknown-kid': 5 }, original: { garbage: 1000 } });
+  });
+
+  it('leaves null where a figure was not measured, and never divides by a missing baseline', () => {
+    // Prepare
+    const { warm } = measured();
+
+    // Act
+    const summary = benchSummary({ warm: { kit: { '1': warm.kit['1'] } }, baseline: { '10': { p50: 80 } } });
+
+    // Assess
+    expect(summary.kcCallsPer1000).toEqual({ kit: { '1': 0, '10': null }, original: { '1': null, '10': null } });
+    expect(summary.p50VsOff).toEqual({ kit: { '1': null, '10': null }, original: { '1': null, '10': null } });
+    expect(summary.coldChain).toEqual({});
+    expect(summary.coldKitVsOriginal).toBeNull();
   });
 });

@@ -6,6 +6,7 @@ import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fak
 import { TEST_KID, signJwt, testJwks, unsignedJwt } from '../../helpers/jwt';
 import { ISSUER } from '../../helpers/keycloak';
 import { rejectionOf } from '../../helpers/errors';
+import { deferred } from '../../helpers/deferred';
 
 const JWKS_URI = `${ISSUER}/protocol/openid-connect/certs`;
 
@@ -325,6 +326,70 @@ describe('createJwtCheck', () => {
 
       // Assess
       expect(error).toMatchObject({ code: 'KEYCLOAK_TLS_FAILED' });
+    });
+  });
+
+  describe('prefetchKeys', () => {
+    it('loads the key set before any token arrives, and the first check uses it without another fetch', async () => {
+      // Prepare
+      const { check, jwksFetches } = setup();
+      const token = await signJwt(claims());
+
+      // Act
+      await check.prefetchKeys?.();
+      const fetchesBeforeCheck = jwksFetches();
+      const principal = await check(token);
+
+      // Assess
+      expect(fetchesBeforeCheck).toBe(1);
+      expect(principal.sub).toBe('user-1');
+      expect(jwksFetches()).toBe(1);
+    });
+
+    it('shares one fetch with a check that arrives while it is in flight', async () => {
+      // Prepare
+      const answer = deferred<Response>();
+      const { check, jwksFetches } = setup(() => answer.promise);
+      const token = await signJwt(claims());
+
+      // Act
+      const prefetched = check.prefetchKeys?.();
+      const checked = check(token);
+      answer.resolve(jsonResponse(jwks));
+      await prefetched;
+      const principal = await checked;
+
+      // Assess
+      expect(principal.sub).toBe('user-1');
+      expect(jwksFetches()).toBe(1);
+    });
+
+    it('does not fetch again once keys are loaded', async () => {
+      // Prepare
+      const { check, jwksFetches } = setup();
+      await check.prefetchKeys?.();
+
+      // Act
+      await check.prefetchKeys?.();
+
+      // Assess
+      expect(jwksFetches()).toBe(1);
+    });
+
+    it('rejects when the key set cannot be fetched, and the next check fetches again', async () => {
+      // Prepare
+      let calls = 0;
+      const { check, jwksFetches } = setup(() => (++calls === 1 ? jsonResponse({ error: 'down' }, 503) : jsonResponse(jwks)));
+      const token = await signJwt(claims());
+
+      // Act
+      const prefetched = check.prefetchKeys?.();
+      await expect(prefetched).rejects.toBeDefined();
+      const principal = await check(token);
+
+      // Assess
+      expect(principal.sub).toBe('user-1');
+      expect(jwksFetches()).toBe(2);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KeycloakProtocolError, KeycloakUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, createKeycloakClient, createServiceIdentity, createClientCredentialsTokens, createExchangedTokens } from 'keycloak-lambda-s2s';
 import { FIXED_NOW_SECONDS, frozenClock, type FrozenClock } from '../../helpers/clock';
@@ -28,6 +29,18 @@ function setup(answer: Answer, clock: FrozenClock = frozenClock()) {
 function accessToken(claims: Record<string, unknown> & { expiresIn: number }): Promise<string> {
   const { expiresIn, ...rest } = claims;
   return signJwt({ iss: ISSUER, sub: 'user-1', typ: 'Bearer', iat: FIXED_NOW_SECONDS, exp: FIXED_NOW_SECONDS + expiresIn, ...rest });
+}
+
+let exchanges = 0;
+
+/**
+ * The fake Keycloak's token exchange: a new token for service-c about the subject token's user and
+ * session (`sub`, `sid`, `iss`), issued to service-b, living `expiresIn` seconds; each one distinct.
+ */
+async function exchangedFor(call: FetchCall, expiresIn = 300): Promise<Response> {
+  const { sub, sid, iss } = decodeJwt(formOf(call).subject_token ?? '');
+  const claims = { iss, sub, ...(sid ? { sid } : {}), aud: 'service-c', azp: 'service-b', jti: `exchange-${++exchanges}`, expiresIn };
+  return jsonResponse(tokenAnswer(await accessToken(claims)));
 }
 
 describe('createClientCredentialsTokens', () => {
@@ -207,7 +220,9 @@ describe('createExchangedTokens', () => {
   it('exchanges separately for another subject, another scope or another audience', async () => {
     // Prepare
     const tokenForD = await accessToken({ aud: 'service-d', azp: 'service-b', expiresIn: 300 });
-    const { fake, exchangedTokens } = setup((call) => jsonResponse(tokenAnswer(formOf(call).audience === 'service-d' ? tokenForD : tokenForC)));
+    const { fake, exchangedTokens } = setup(async (call) =>
+      formOf(call).audience === 'service-d' ? jsonResponse(tokenAnswer(tokenForD)) : exchangedFor(call),
+    );
 
     // Act
     await exchangedTokens.get(subjectToken, 'service-c');
@@ -325,7 +340,7 @@ describe('createExchangedTokens', () => {
 
   it('exchanges again after invalidate() of that subject and audience, and only for it', async () => {
     // Prepare
-    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+    const { fake, exchangedTokens } = setup(exchangedFor);
     await exchangedTokens.get(subjectToken, 'service-c');
     await exchangedTokens.get(otherSubjectToken, 'service-c');
 
@@ -388,5 +403,183 @@ describe('createExchangedTokens', () => {
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(KeycloakProtocolError);
+  });
+
+  describe('shared by the subject tokens of one caller', () => {
+    /** A subject token of `sub`'s session `sid`, obtained by `azp`; `jti` makes each one distinct. */
+    let tokenCount = 0;
+    const subject = (claims: Record<string, unknown> = {}, expiresIn = 600) =>
+      accessToken({ sub: 'user-1', sid: 'session-1', aud: 'service-b', azp: 'service-a', jti: `subject-${++tokenCount}`, expiresIn, ...claims });
+
+    it('makes one exchange for two tokens of the same user, session and client', async () => {
+      // Prepare
+      const [first, second] = [await subject(), await subject()];
+      const { fake, exchangedTokens } = setup(exchangedFor);
+
+      // Act
+      const forFirst = await exchangedTokens.get(first, 'service-c');
+      const forSecond = await exchangedTokens.get(second, 'service-c');
+
+      // Assess
+      expect(first).not.toBe(second);
+      expect(forSecond).toBe(forFirst);
+      expect(fake.calls).toHaveLength(1);
+    });
+
+    it('makes one exchange for two tokens of one service account (client credentials, no session)', async () => {
+      // Prepare
+      const [first, second] = [await subject({ sid: undefined, sub: 'service-account-a' }), await subject({ sid: undefined, sub: 'service-account-a' })];
+      const { fake, exchangedTokens } = setup(exchangedFor);
+
+      // Act
+      await exchangedTokens.get(first, 'service-c');
+      await exchangedTokens.get(second, 'service-c');
+
+      // Assess
+      expect(fake.calls).toHaveLength(1);
+    });
+
+    it("never hands one user another user's exchanged token", async () => {
+      // Prepare
+      const alice = await subject({ sub: 'alice', sid: 'session-a' });
+      const bob = await subject({ sub: 'bob', sid: 'session-b' });
+      const { fake, exchangedTokens } = setup(exchangedFor);
+
+      // Act
+      const [forAlice, forBob] = await Promise.all([exchangedTokens.get(alice, 'service-c'), exchangedTokens.get(bob, 'service-c')]);
+      const forBobAgain = await exchangedTokens.get(bob, 'service-c');
+
+      // Assess
+      expect(decodeJwt(forAlice).sub).toBe('alice');
+      expect(decodeJwt(forBob).sub).toBe('bob');
+      expect(forBobAgain).toBe(forBob);
+      expect(fake.calls).toHaveLength(2);
+    });
+
+    it('exchanges separately for two sessions of one user', async () => {
+      // Prepare
+      const inFirstSession = await subject({ sid: 'session-1' });
+      const inSecondSession = await subject({ sid: 'session-2' });
+      const { fake, exchangedTokens } = setup(exchangedFor);
+
+      // Act
+      const first = await exchangedTokens.get(inFirstSession, 'service-c');
+      const second = await exchangedTokens.get(inSecondSession, 'service-c');
+
+      // Assess
+      expect(second).not.toBe(first);
+      expect([decodeJwt(first).sid, decodeJwt(second).sid]).toEqual(['session-1', 'session-2']);
+      expect(fake.calls).toHaveLength(2);
+    });
+
+    it.each([
+      ['another client (azp)', { azp: 'service-x' }],
+      ['another issuer', { iss: 'https://other.test/realms/microservices' }],
+      ['another granted scope', { scope: 'profile email admin' }],
+    ])('exchanges separately for a token of the same user and session from %s', async (_, claims) => {
+      // Prepare
+      const usual = await subject({ scope: 'profile email' });
+      const different = await subject({ scope: 'profile email', ...claims });
+      const { fake, exchangedTokens } = setup(exchangedFor);
+
+      // Act
+      const first = await exchangedTokens.get(usual, 'service-c');
+      const second = await exchangedTokens.get(different, 'service-c');
+
+      // Assess
+      expect(second).not.toBe(first);
+      expect(fake.calls).toHaveLength(2);
+    });
+
+    it('keys a subject token without azp by the token itself', async () => {
+      // Prepare
+      const [first, second] = [await subject({ azp: undefined }), await subject({ azp: undefined })];
+      const { fake, exchangedTokens } = setup(exchangedFor);
+
+      // Act
+      await exchangedTokens.get(first, 'service-c');
+      await exchangedTokens.get(first, 'service-c');
+      await exchangedTokens.get(second, 'service-c');
+
+      // Assess
+      expect(fake.calls).toHaveLength(2);
+    });
+
+    it('does not serve an entry past the exp − skew of the token it was made from, to any token', async () => {
+      // Prepare: made from a token that lives 100 s; asked again with one that lives 600 s.
+      const shortLived = await subject({}, 100);
+      const longLived = await subject({}, 600);
+      const { fake, clock, exchangedTokens } = setup(exchangedFor);
+      const made = await exchangedTokens.get(shortLived, 'service-c');
+
+      // Act
+      clock.advanceSeconds(100 - SKEW_SECONDS - 1);
+      const justBefore = await exchangedTokens.get(longLived, 'service-c');
+      clock.advanceSeconds(1);
+      const after = await exchangedTokens.get(longLived, 'service-c');
+
+      // Assess
+      expect(justBefore).toBe(made);
+      expect(after).not.toBe(made);
+      expect(fake.calls.map((call) => formOf(call).subject_token)).toEqual([shortLived, longLived]);
+    });
+
+    it('does not serve an entry to a token past its own exp − skew, and does not cache that exchange', async () => {
+      // Prepare: made from a token that lives 600 s; asked with one that lives 100 s.
+      const longLived = await subject({}, 600);
+      const shortLived = await subject({}, 100);
+      const { fake, clock, exchangedTokens } = setup(exchangedFor);
+      const made = await exchangedTokens.get(longLived, 'service-c');
+
+      // Act
+      clock.advanceSeconds(100 - SKEW_SECONDS - 1);
+      const justBefore = await exchangedTokens.get(shortLived, 'service-c');
+      clock.advanceSeconds(1);
+      const forShortLived = await exchangedTokens.get(shortLived, 'service-c');
+      const forLongLived = await exchangedTokens.get(longLived, 'service-c');
+
+      // Assess
+      expect(justBefore).toBe(made);
+      expect(forShortLived).not.toBe(made);
+      expect(forLongLived).toBe(made);
+      expect(fake.calls.map((call) => formOf(call).subject_token)).toEqual([longLived, shortLived]);
+    });
+
+    it('drops the entry of the caller when invalidate() names another token of that caller', async () => {
+      // Prepare
+      const [first, second] = [await subject(), await subject()];
+      const { fake, exchangedTokens } = setup(exchangedFor);
+      const made = await exchangedTokens.get(first, 'service-c');
+
+      // Act
+      exchangedTokens.invalidate(second, 'service-c');
+      const again = await exchangedTokens.get(first, 'service-c');
+
+      // Assess
+      expect(again).not.toBe(made);
+      expect(fake.calls).toHaveLength(2);
+    });
+  });
+
+  describe('checks the exchanged token against the subject token', () => {
+    it.each([
+      ['another subject (sub)', { sub: 'someone-else' }, 'Exchanged token names another subject than the subject token'],
+      ['no subject', { sub: undefined }, 'Exchanged token names another subject than the subject token'],
+      ['another issuer (iss)', { iss: 'https://other.test/realms/microservices' }, 'Exchanged token has another issuer than the subject token'],
+    ])('refuses an exchanged token with %s as TokenExchangeResultError, and does not cache it', async (_, claims, message) => {
+      // Prepare
+      const wrong = await accessToken({ aud: 'service-c', azp: 'service-b', expiresIn: 300, ...claims });
+      const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(wrong)));
+
+      // Act
+      const first = exchangedTokens.get(subjectToken, 'service-c');
+      await expect(first).rejects.toThrow(message);
+      const second = exchangedTokens.get(subjectToken, 'service-c');
+
+      // Assess
+      await expect(second).rejects.toBeInstanceOf(TokenExchangeResultError);
+      await expect(second).rejects.toMatchObject({ code: 'TOKEN_EXCHANGE_INVALID_RESULT' });
+      expect(fake.calls).toHaveLength(2);
+    });
   });
 });

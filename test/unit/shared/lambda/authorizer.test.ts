@@ -10,6 +10,7 @@ import { basicHeader, fakeCredentials } from '../../helpers/fake-credentials';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { createFakeLogger } from '../../helpers/fake-logger';
 import { createFakeMetrics } from '../../helpers/fake-metrics';
+import { deferred } from '../../helpers/deferred';
 import { signJwt, testJwks } from '../../helpers/jwt';
 import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM } from '../../helpers/keycloak';
 
@@ -437,6 +438,136 @@ describe('createAuthorizer', () => {
     expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`, INTROSPECTION_ENDPOINT]);
     expect(fake.calls[1] && formOf(fake.calls[1]).token).toBe(token);
     expect(roundTrips).toEqual(['jwks', 'introspect']);
+  });
+
+  describe('at creation (Lambda init)', () => {
+    /** A jwt+introspection authorizer whose Secrets Manager and JWKS answers the test holds back. */
+    async function held(laterCerts: () => Response | Promise<Response> = async () => jsonResponse(await testJwks())) {
+      const jwks = deferred<Response>();
+      let certsCalls = 0;
+      const secret = deferred<void>();
+      const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const secretCalls: string[] = [];
+      mockClient(client)
+        .on(GetSecretValueCommand)
+        .callsFake(async () => {
+          secretCalls.push('secret');
+          await secret.promise;
+          return { SecretString: JSON.stringify({ client_id: 'service-b', client_secret: 'stored-secret' }) };
+        });
+      const fake = createFakeFetch((call) => {
+        if (!call.url.endsWith('/certs')) return jsonResponse(activeAnswer());
+        return ++certsCalls === 1 ? jwks.promise : laterCerts();
+      });
+      const logger = createFakeLogger();
+      const handler = createAuthorizer({
+        routes: ROUTES,
+        env: { ...ENV, AUTH_MODE: undefined },
+        overrides: { fetch: fake.fetch, secretsClient: client, now: frozenClock().now, logger: logger.logger },
+      });
+      return { handler, fake, jwks, secret, secretCalls, logger };
+    }
+
+    const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+    it('starts loading the key set and the secret side by side before any request, and calls nothing else', async () => {
+      // Prepare
+      const { fake, secretCalls } = await held();
+
+      // Act
+      await flush();
+
+      // Assess: both are in flight at once; no introspection without a token.
+      expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`]);
+      expect(secretCalls).toEqual(['secret']);
+    });
+
+    it('serves the first request with what the warm-up loaded: one JWKS fetch, one secret fetch, then one introspection', async () => {
+      // Prepare
+      const { handler, fake, jwks, secret, secretCalls } = await held();
+      const token = await signJwt({
+        iss: ISSUER,
+        sub: 'user-1',
+        aud: 'service-b',
+        azp: 'service-a',
+        typ: 'Bearer',
+        iat: FIXED_NOW_SECONDS,
+        exp: FIXED_NOW_SECONDS + 300,
+        resource_access: { 'service-b': { roles: B_PERMISSIONS } },
+      });
+
+      // Act
+      const decided = handler(tokenAuthorizerEvent(`Bearer ${token}`));
+      jwks.resolve(jsonResponse(await testJwks()));
+      secret.resolve();
+      const policy = await decided;
+
+      // Assess
+      expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
+      expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`, INTROSPECTION_ENDPOINT]);
+      expect(secretCalls).toEqual(['secret']);
+    });
+
+    it('still refuses a forged signature without any introspection', async () => {
+      // Prepare
+      const { handler, fake, jwks, secret } = await held();
+      const forged = `${(await signJwt({ iss: ISSUER, sub: 'user-1', aud: 'service-b', typ: 'Bearer', exp: FIXED_NOW_SECONDS + 300 })).slice(0, -8)}AAAAAAAA`;
+      jwks.resolve(jsonResponse(await testJwks()));
+      secret.resolve();
+
+      // Act
+      const attempt = handler(tokenAuthorizerEvent(`Bearer ${forged}`));
+
+      // Assess
+      await expect(attempt).rejects.toThrow('Unauthorized');
+      expect(fake.calls.map((c) => c.url)).not.toContain(INTROSPECTION_ENDPOINT);
+    });
+
+    /** A token of the realm that B's policy allows. */
+    const goodToken = () =>
+      signJwt({
+        iss: ISSUER,
+        sub: 'user-1',
+        aud: 'service-b',
+        azp: 'service-a',
+        typ: 'Bearer',
+        iat: FIXED_NOW_SECONDS,
+        exp: FIXED_NOW_SECONDS + 300,
+        resource_access: { 'service-b': { roles: B_PERMISSIONS } },
+      });
+
+    it('logs a failed warm-up as a warning with its code, and the first request loads the keys again', async () => {
+      // Prepare
+      const { handler, fake, jwks, secret, logger } = await held();
+      jwks.resolve(jsonResponse({ error: 'down' }, 503));
+      secret.resolve();
+      await flush();
+
+      // Act
+      const policy = await handler(tokenAuthorizerEvent(`Bearer ${await goodToken()}`));
+
+      // Assess
+      expect(logger.lines.filter((line) => line.level === 'warn').map((line) => [line.message, line.attributes.code])).toEqual([
+        ['warm-up failed; the first request retries', 'KEYCLOAK_UNAVAILABLE'],
+      ]);
+      expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
+      expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`, `${ISSUER}/protocol/openid-connect/certs`, INTROSPECTION_ENDPOINT]);
+    });
+
+    it('fails closed, without introspecting, when the key set still cannot be fetched', async () => {
+      // Prepare
+      const { handler, fake, jwks, secret } = await held(() => jsonResponse({ error: 'down' }, 503));
+      jwks.resolve(jsonResponse({ error: 'down' }, 503));
+      secret.resolve();
+      await flush();
+
+      // Act
+      const attempt = handler(tokenAuthorizerEvent(`Bearer ${await goodToken()}`));
+
+      // Assess
+      await expect(attempt).rejects.toThrow('Authorizer unavailable');
+      expect(fake.calls.map((c) => c.url)).not.toContain(INTROSPECTION_ENDPOINT);
+    });
   });
 
   it.each([
