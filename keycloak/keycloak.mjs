@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stackConfig } from '../scripts/lib/config.mjs';
 import { StackError, assertPortFree, httpOk, startDetached, stopService, waitFor } from '../scripts/lib/proc.mjs';
+import { ensureLocalCertificates, localCa } from '../scripts/lib/tls.mjs';
 
 const MIN_JAVA = 17;
 
@@ -379,7 +380,7 @@ export async function startKeycloak(config, progress = () => {}) {
     args: [
       'start-dev',
       `--http-host=${config.host}`,
-      `--http-port=${config.keycloakPort}`,
+      ...listenerArgs(config),
       `--http-management-port=${config.keycloakManagementPort}`,
       // One pinned base URL: `iss` follows the request host in dev mode otherwise.
       `--hostname=${config.keycloakUrl}`,
@@ -436,11 +437,32 @@ export function realmNames(config) {
  * @param {number} timeoutMs
  */
 export async function waitForRealm(config, timeoutMs) {
+  // Over TLS this process trusts the stack's own authority explicitly (it started before it existed).
+  const ca = config.keycloakTls && !config.externalKeycloakUrl ? localCa(config) : undefined;
   await waitFor(
     `Keycloak realm "${config.realm}" at ${config.keycloakUrl}`,
-    () => httpOk(`${config.keycloakUrl}/realms/${config.realm}/.well-known/openid-configuration`),
+    () => httpOk(`${config.keycloakUrl}/realms/${config.realm}/.well-known/openid-configuration`, ca ? { ca } : {}),
     { timeoutMs },
   );
+}
+
+/**
+ * Where Keycloak listens: plain HTTP on the stack's port, or with `KEYCLOAK_TLS=on` HTTPS only, with
+ * the certificate the stack makes (scripts/lib/tls.mjs). The management port (health, metrics)
+ * stays plain HTTP on loopback either way.
+ * @param {ReturnType<typeof stackConfig>} config
+ */
+export function listenerArgs(config) {
+  if (!config.keycloakTls) return [`--http-port=${config.keycloakPort}`];
+  const files = ensureLocalCertificates(config);
+  return [
+    // start-dev keeps a plain listener whatever http-enabled says: give it a port the OS picks.
+    '--http-port=0',
+    `--https-port=${config.keycloakPort}`,
+    `--https-certificate-file=${files.serverCert}`,
+    `--https-certificate-key-file=${files.serverKey}`,
+    '--http-management-scheme=http',
+  ];
 }
 
 /**

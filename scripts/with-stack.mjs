@@ -9,6 +9,7 @@ import { stackConfig } from './lib/config.mjs';
 import { guardOutput, onLauncherEnd, say, sayError } from './lib/lifecycle.mjs';
 import { StackError, stopSpawning } from './lib/proc.mjs';
 import { currentOwner, ownedByThisProcess, stackDown, stackUp } from './lib/stack.mjs';
+import { tlsFiles } from './lib/tls.mjs';
 
 guardOutput();
 // A stack started for tests uses a short verdict-cache cap, so the revocation test waits seconds, not a
@@ -34,7 +35,9 @@ try {
   await stackUp(config, progress, { owner: currentOwner('npm test') });
   exitCode = await new Promise((resolve) => {
     // The command shares this terminal's process group: Ctrl-C reaches it directly.
-    const child = spawn(command, args, { stdio: 'inherit', shell: process.platform === 'win32' });
+    // Over TLS the tests call Keycloak too: they trust the stack's own authority.
+    const env = config.keycloakTls && !config.externalKeycloakUrl ? { ...process.env, NODE_EXTRA_CA_CERTS: tlsFiles(config).caCert } : process.env;
+    const child = spawn(command, args, { stdio: 'inherit', shell: process.platform === 'win32', env });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 } catch (error) {

@@ -52,11 +52,15 @@ export function stackConfig(source = process.env) {
   const httpPort = Number(source.OFFLINE_HTTP_PORT || 3000);
   const lambdaPort = Number(source.OFFLINE_LAMBDA_PORT || 3002);
   const stage = source.STAGE || 'dev';
+  // KEYCLOAK_TLS=on: the local Keycloak serves HTTPS with a certificate the stack makes at start.
+  const keycloakTls = source.KEYCLOAK_TLS === 'on';
   return {
     host,
     /** When set, an already running Keycloak is used and none is fetched or started. */
     externalKeycloakUrl: source.KEYCLOAK_URL ? source.KEYCLOAK_URL.replace(/\/+$/, '') : undefined,
-    keycloakUrl: (source.KEYCLOAK_URL || `http://${host}:${keycloakPort}`).replace(/\/+$/, ''),
+    keycloakUrl: (source.KEYCLOAK_URL || `${keycloakTls ? 'https' : 'http'}://${host}:${keycloakPort}`).replace(/\/+$/, ''),
+    /** Whether the local Keycloak serves HTTPS (`KEYCLOAK_TLS=on`); see scripts/lib/tls.mjs. */
+    keycloakTls,
     keycloakPort,
     keycloakManagementPort,
     keycloakVersion: env('KEYCLOAK_VERSION', '26.7.3'),

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildLibrary } from './build.mjs';
+import { tlsFiles } from './tls.mjs';
 import { projectRoot } from './config.mjs';
 import { StackError, assertPortFree, isPortOpen, startDetached, stopService, waitFor } from './proc.mjs';
 import { emulatorEnv } from './secrets.mjs';
@@ -28,6 +29,8 @@ export function offlineEnv(config) {
     OFFLINE_AUTHORIZER_CACHE: config.authorizerCache,
     OFFLINE_HTTP_PORT: String(config.httpPort),
     OFFLINE_LAMBDA_PORT: String(config.lambdaPort),
+    // Over TLS the functions trust the stack's own authority, as a deployment trusts its CA.
+    ...(config.keycloakTls && !config.externalKeycloakUrl ? { NODE_EXTRA_CA_CERTS: tlsFiles(config).caCert } : {}),
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
     SERVERLESS_PLATFORM_STAGE: 'offline',

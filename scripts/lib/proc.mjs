@@ -5,8 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { judgePidRecord, parsePidFile, processIdentity } from './identity.mjs';
 
 /** A failure that the scripts report as one sentence, without a stack trace. */
@@ -79,10 +81,23 @@ export async function waitFor(what, check, { timeoutMs, intervalMs = 500, isDead
 }
 
 /**
- * Resolves true when an HTTP GET of `url` answers with a 2xx status.
+ * Resolves true when an HTTP GET of `url` answers with a 2xx status. `ca` (PEM) is an extra
+ * certificate authority to trust for an https URL: the local stack's, which this process cannot
+ * take from `NODE_EXTRA_CA_CERTS` after it started.
  * @param {string} url
+ * @param {{ ca?: string }} [options]
  */
-export async function httpOk(url) {
+export async function httpOk(url, { ca } = {}) {
+  if (ca && url.startsWith('https:')) {
+    return new Promise((resolve, reject) => {
+      const request = https.get(url, { ca: [...tls.rootCertificates, ca], timeout: 2000 }, (response) => {
+        response.resume();
+        response.on('end', () => resolve((response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300));
+      });
+      request.on('timeout', () => request.destroy(new Error('timed out')));
+      request.on('error', reject);
+    });
+  }
   const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
   await response.arrayBuffer();
   return response.ok;
