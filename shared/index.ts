@@ -31,7 +31,16 @@ export {
   type TokenRejectionCode,
 } from './errors';
 export { sha256 } from './hash';
-export { clientSecretBasic, publicClient, type ClientAuth } from './keycloak/client-auth';
+export {
+  CLIENT_ASSERTION_ALGORITHMS,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE,
+  clientSecretBasic,
+  privateKeyJwt,
+  publicClient,
+  type ClientAssertionAlgorithm,
+  type ClientAuth,
+  type PrivateKeyJwtOptions,
+} from './keycloak/client-auth';
 export { createKeycloakClient, type KeycloakCallKind, type KeycloakClient, type KeycloakClientOptions } from './keycloak/client';
 export { parseIntrospection, type IntrospectionResult } from './keycloak/introspection';
 export { acceptIntrospection } from './keycloak/introspection-check';
@@ -59,11 +68,15 @@ export {
   type ServiceRoutes,
 } from './routes';
 export {
+  CLIENT_AUTH_METHODS,
   createClientCredentialsSource,
   createSecretsManagerClient,
+  parseClientCredentials,
   parseClientSecret,
+  type ClientAuthMethod,
   type ClientCredentialsSource,
   type ClientCredentialsSourceOptions,
+  type ParsedClientCredentials,
 } from './secrets';
 export { epochSeconds, type Clock } from './time';
 export {
