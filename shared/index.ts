@@ -13,6 +13,7 @@ export {
   BadRequestError,
   CallerNotAllowedError,
   ClientAuthenticationError,
+  type ClientAuthenticationReason,
   ConfigError,
   DownstreamRejectedError,
   DownstreamUnavailableError,
@@ -54,7 +55,13 @@ export {
   type ExchangedTokens,
   type TokenCacheOptions,
 } from './keycloak/token-cache';
-export { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, parseTokenResponse, type TokenResponse } from './keycloak/token-endpoint';
+export {
+  ACCESS_TOKEN_TYPE,
+  TOKEN_EXCHANGE_GRANT,
+  clientAuthenticationRefusal,
+  parseTokenResponse,
+  type TokenResponse,
+} from './keycloak/token-endpoint';
 export { postForm, type FetchLike, type KeycloakAnswer } from './keycloak/transport';
 export { assertUnexpired, audiences, principalFromClaims, type Principal } from './principal';
 export {
