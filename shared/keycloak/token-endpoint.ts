@@ -31,7 +31,7 @@ const ASSERTION_REFUSALS: ReadonlyArray<[RegExp, ClientAuthenticationReason]> = 
 /**
  * The {@link ClientAuthenticationError} of an answer that refuses our own client authentication, or
  * undefined. Keycloak answers `401 invalid_client` (or `unauthorized_client`) for an unknown client or
- * wrong credentials, and `400 invalid_client` with a description for a refused signed JWT (reused,
+ * wrong credentials (a secret, or an assertion naming another client), and `400 invalid_client` with a description for a refused signed JWT (reused,
  * expired, bad signature, unknown key) — other `400 invalid_client` answers (a public client asking
  * for an exchange) are not about our credentials and are left to the caller. The description only
  * picks the `reason`; it is never copied into the message.
@@ -41,8 +41,7 @@ export function clientAuthenticationRefusal({ status, body }: KeycloakAnswer, wh
   const error = typeof body.error === 'string' ? body.error : undefined;
   const description = typeof body.error_description === 'string' ? body.error_description : '';
   if (status === 401 && (error === 'invalid_client' || error === 'unauthorized_client')) {
-    const reason = /invalid client or invalid client credentials/i.test(description) ? 'CLIENT_OR_CREDENTIALS_INVALID' : 'REFUSED';
-    return new ClientAuthenticationError(`Keycloak refused ${what} (${error})`, reason);
+    return new ClientAuthenticationError(`Keycloak refused ${what} (${error})`, 'CLIENT_OR_CREDENTIALS_INVALID');
   }
   if (status === 400 && error === 'invalid_client') {
     const reason = ASSERTION_REFUSALS.find(([pattern]) => pattern.test(description))?.[1];

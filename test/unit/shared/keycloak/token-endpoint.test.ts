@@ -120,10 +120,10 @@ describe('parseTokenResponse', () => {
       }
     });
 
-    it('gives a 401 with the unknown-client description its own reason', () => {
+    it('gives a 401 (unknown client, wrong credentials) its own reason, whatever the description', () => {
       // Act
       const error = thrownBy(() =>
-        parseTokenResponse({ status: 401, body: { error: 'invalid_client', error_description: 'Invalid client or Invalid client credentials' } }, 'client_credentials'),
+        parseTokenResponse({ status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed.' } }, 'client_credentials'),
       );
 
       // Assess
