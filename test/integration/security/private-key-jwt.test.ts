@@ -120,7 +120,12 @@ describe('private_key_jwt on the real Keycloak', () => {
     const signer = privateKeyJwt(clientId, first.privateKey, { kid: 'key-1', alg: 'ES256', audience: issuer });
     const form = new URLSearchParams();
     await signer.apply(new Headers(), form);
-    const replaying: ClientAuth = { clientId, apply: (_headers, body) => form.forEach((value, name) => body.set(name, value)) };
+    const replaying: ClientAuth = {
+      clientId,
+      apply(_headers, body) {
+        for (const [name, value] of form) body.set(name, value);
+      },
+    };
     const { keycloak } = runtime();
     await keycloak.clientCredentials(replaying);
 
