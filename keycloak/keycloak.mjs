@@ -6,11 +6,12 @@
  * CLI: `node keycloak/keycloak.mjs fetch|start|stop|status`. The stack scripts import the functions.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stackConfig } from '../scripts/lib/config.mjs';
+import { devClientKey, signedJwtClients, withDevPublicKeys } from '../scripts/lib/dev-keys.mjs';
 import { StackError, assertPortFree, httpOk, startDetached, stopService, waitFor } from '../scripts/lib/proc.mjs';
 import { ensureLocalCertificates, localCa } from '../scripts/lib/tls.mjs';
 
@@ -372,7 +373,15 @@ export async function startKeycloak(config, progress = () => {}) {
   const importDir = path.join(home, 'data', 'import');
   rmSync(importDir, { recursive: true, force: true });
   mkdirSync(importDir, { recursive: true });
-  for (const file of config.realmFiles) copyFileSync(file, path.join(importDir, path.basename(file)));
+  for (const file of config.realmFiles) {
+    // A client that authenticates with a signed JWT gets the stack's dev public key (scripts/lib/dev-keys.mjs).
+    const realm = JSON.parse(readFileSync(file, 'utf8'));
+    if (signedJwtClients(realm).length === 0) copyFileSync(file, path.join(importDir, path.basename(file)));
+    else {
+      const withKeys = withDevPublicKeys(realm, (clientId) => devClientKey(config.stateDir, clientId));
+      writeFileSync(path.join(importDir, path.basename(file)), JSON.stringify(withKeys, null, 2));
+    }
+  }
   progress(`starting Keycloak ${config.keycloakVersion} on Java ${major} (first start builds the server, ~1 min)…`);
   const service = startDetached({
     name: 'keycloak',

@@ -123,11 +123,29 @@ export class KeycloakProtocolError extends AuthError {
   }
 }
 
-/** Keycloak refused this service's own client credentials (`invalid_client`), e.g. after a rotation. */
+/**
+ * Why Keycloak refused a client authentication, as far as its answer tells: a signed assertion that
+ * was used before, had expired, carried a bad signature, or named a key Keycloak does not know; an
+ * unknown client or wrong credentials; or a refusal it did not explain.
+ */
+export type ClientAuthenticationReason =
+  | 'ASSERTION_REUSED'
+  | 'ASSERTION_EXPIRED'
+  | 'ASSERTION_SIGNATURE_INVALID'
+  | 'ASSERTION_KEY_UNKNOWN'
+  | 'CLIENT_OR_CREDENTIALS_INVALID'
+  | 'REFUSED';
+
+/**
+ * Keycloak refused this service's own client credentials (`invalid_client`), e.g. after a rotation.
+ * `reason` tells the kinds of refusal apart for logs and alarms; the `code` stays one for all.
+ */
 export class ClientAuthenticationError extends AuthError {
   override readonly name = 'ClientAuthenticationError';
-  constructor(message: string) {
+  readonly reason: ClientAuthenticationReason;
+  constructor(message: string, reason: ClientAuthenticationReason = 'REFUSED') {
     super('CLIENT_AUTHENTICATION_FAILED', message);
+    this.reason = reason;
   }
 }
 

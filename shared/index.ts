@@ -13,6 +13,7 @@ export {
   BadRequestError,
   CallerNotAllowedError,
   ClientAuthenticationError,
+  type ClientAuthenticationReason,
   ConfigError,
   DownstreamRejectedError,
   DownstreamUnavailableError,
@@ -32,7 +33,16 @@ export {
   type TokenRejectionCode,
 } from './errors';
 export { sha256 } from './hash';
-export { clientSecretBasic, publicClient, type ClientAuth } from './keycloak/client-auth';
+export {
+  CLIENT_ASSERTION_ALGORITHMS,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE,
+  clientSecretBasic,
+  privateKeyJwt,
+  publicClient,
+  type ClientAssertionAlgorithm,
+  type ClientAuth,
+  type PrivateKeyJwtOptions,
+} from './keycloak/client-auth';
 export {
   createKeycloakClient,
   type KeycloakCallKind,
@@ -52,7 +62,13 @@ export {
   type ExchangedTokens,
   type TokenCacheOptions,
 } from './keycloak/token-cache';
-export { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, parseTokenResponse, type TokenResponse } from './keycloak/token-endpoint';
+export {
+  ACCESS_TOKEN_TYPE,
+  TOKEN_EXCHANGE_GRANT,
+  clientAuthenticationRefusal,
+  parseTokenResponse,
+  type TokenResponse,
+} from './keycloak/token-endpoint';
 export { postForm, type FetchLike, type KeycloakAnswer } from './keycloak/transport';
 export { assertUnexpired, audiences, principalFromClaims, type Principal } from './principal';
 export {
@@ -66,11 +82,15 @@ export {
   type ServiceRoutes,
 } from './routes';
 export {
+  CLIENT_AUTH_METHODS,
   createClientCredentialsSource,
   createSecretsManagerClient,
+  parseClientCredentials,
   parseClientSecret,
+  type ClientAuthMethod,
   type ClientCredentialsSource,
   type ClientCredentialsSourceOptions,
+  type ParsedClientCredentials,
 } from './secrets';
 export { epochSeconds, type Clock } from './time';
 export {

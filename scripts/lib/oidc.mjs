@@ -15,8 +15,10 @@ import {
   TOKEN_EXCHANGE_GRANT,
   clientSecretBasic,
   postForm as postKeycloakForm,
+  privateKeyJwt,
   publicClient,
 } from 'keycloak-lambda-s2s';
+import { createPrivateKey } from 'node:crypto';
 
 export { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT };
 
@@ -48,15 +50,19 @@ export function realmEndpoints(keycloakUrl, realm) {
   };
 }
 
-/** A confidential client's credentials; the secret never leaves the Authorization header. */
-/** @typedef {{ clientId: string, clientSecret: string }} ClientCredentials */
+/**
+ * A confidential client's credentials: a secret (it never leaves the Authorization header) or, for a
+ * client that authenticates with a signed JWT, its private JWK with `kid` (P-256, ES256).
+ * @typedef {{ clientId: string, clientSecret: string } | { clientId: string, privateKeyJwk: Record<string, unknown> & { kid: string } }} ClientCredentials
+ */
 
 /** An answer of Keycloak: status and parsed JSON body (an empty object when there is none). */
 /** @typedef {{ status: number, body: Record<string, any> }} KeycloakAnswer */
 
 /**
  * POSTs a form to a Keycloak endpoint through the library's transport, authenticated as `client`
- * (`client_secret_basic`) or as the public client `publicClientId`. A failure the library throws
+ * (`client_secret_basic`, or `private_key_jwt` for credentials with a private key) or as the public
+ * client `publicClientId`. A failure the library throws
  * (unreachable, 5xx, not JSON, a redirect) comes back as an answer with status 0 and the library's
  * error code, so the tools can say what went wrong.
  * @param {string} url
@@ -72,13 +78,27 @@ export async function postForm(url, form, client, { timeoutMs = 5000, fetch = gl
       ? { clientId: '', apply() {} }
       : 'publicClientId' in client
         ? publicClient(client.publicClientId)
-        : clientSecretBasic(client.clientId, client.clientSecret);
+        : 'privateKeyJwk' in client
+          ? signedJwtAuth(url, client)
+          : clientSecretBasic(client.clientId, client.clientSecret);
   try {
     return await postKeycloakForm(fetch, url, form, auth, timeoutMs);
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
     return { status: 0, body: { error: error.code, error_description: error.message } };
   }
+}
+
+/**
+ * `private_key_jwt` for `client`, the assertion's `aud` being the realm issuer that `url` belongs to
+ * (`<issuer>/protocol/openid-connect/…`), as the services send it.
+ * @param {string} url
+ * @param {{ clientId: string, privateKeyJwk: Record<string, unknown> & { kid: string } }} client
+ */
+function signedJwtAuth(url, { clientId, privateKeyJwk }) {
+  const issuer = url.replace(/\/protocol\/openid-connect\/.*$/, '');
+  const key = createPrivateKey({ key: /** @type {import('node:crypto').JsonWebKey} */ (privateKeyJwk), format: 'jwk' });
+  return privateKeyJwt(clientId, key, { kid: privateKeyJwk.kid, alg: 'ES256', audience: issuer });
 }
 
 /**

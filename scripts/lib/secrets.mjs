@@ -11,6 +11,7 @@ import {
   ResourceExistsException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { devClientKey, signedJwtClients } from './dev-keys.mjs';
 import { StackError, assertPortFree, isPortOpen, startDetached, stopService, waitFor } from './proc.mjs';
 
 /** Services whose client secrets the functions read (C makes no Keycloak call of its own). */
@@ -80,17 +81,33 @@ export function stopSecretsEmulator(config, options = {}) {
 }
 
 /**
- * The dev client secrets of the realm file, as the functions expect them in Secrets Manager.
+ * The dev client secrets of the realm file, as the functions expect them in Secrets Manager; clients
+ * that authenticate with a signed JWT have none (see {@link devKeySecrets}).
  * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
  * @returns {{ secretId: string, value: { client_id: string, client_secret: string } }[]}
  */
 export function devSecrets(config) {
   const realm = JSON.parse(readFileSync(config.realmFile, 'utf8'));
-  return SERVICES_WITH_SECRETS.map((clientId) => {
+  const jwtClients = new Set(signedJwtClients(realm));
+  return SERVICES_WITH_SECRETS.filter((clientId) => !jwtClients.has(clientId)).map((clientId) => {
     const client = realm.clients.find((/** @type {{ clientId: string }} */ c) => c.clientId === clientId);
     if (!client?.secret) throw new StackError(`The realm file has no client "${clientId}" with a secret.`);
     return { secretId: `${config.secretPrefix}/${clientId}`, value: { client_id: clientId, client_secret: client.secret } };
   });
+}
+
+/**
+ * The Secrets Manager values of the realm's clients that authenticate with a signed JWT (`client-jwt`):
+ * the stack's dev private key of each (scripts/lib/dev-keys.mjs), in the shape the kit reads.
+ * @param {ReturnType<typeof import('./config.mjs').stackConfig>} config
+ * @returns {{ secretId: string, value: { client_id: string, client_auth: 'private_key_jwt', private_key_jwk: Record<string, unknown> } }[]}
+ */
+export function devKeySecrets(config) {
+  const jwtClients = new Set(signedJwtClients(JSON.parse(readFileSync(config.realmFile, 'utf8'))));
+  return SERVICES_WITH_SECRETS.filter((clientId) => jwtClients.has(clientId)).map((clientId) => ({
+    secretId: `${config.secretPrefix}/${clientId}`,
+    value: { client_id: clientId, client_auth: 'private_key_jwt', private_key_jwk: devClientKey(config.stateDir, clientId).privateJwk },
+  }));
 }
 
 /**
@@ -100,7 +117,7 @@ export function devSecrets(config) {
 export async function seedSecrets(config) {
   const client = secretsClient(config);
   try {
-    for (const { secretId, value } of devSecrets(config)) {
+    for (const { secretId, value } of [...devSecrets(config), ...devKeySecrets(config)]) {
       await putSecret(client, secretId, JSON.stringify(value));
     }
   } finally {

@@ -1,4 +1,5 @@
 import { ClientAuthenticationError, KeycloakProtocolError } from '../errors';
+import { clientAuthenticationRefusal } from './token-endpoint';
 import type { KeycloakAnswer } from './transport';
 
 /**
@@ -27,6 +28,8 @@ export interface IntrospectionResult {
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
  */
 export function parseIntrospection({ status, body }: KeycloakAnswer): IntrospectionResult {
+  const refused = clientAuthenticationRefusal({ status, body }, "the introspecting client's credentials");
+  if (refused) throw refused;
   if (status === 401) {
     throw new ClientAuthenticationError(`Keycloak refused the introspecting client's credentials (${String(body.error ?? 'HTTP 401')})`);
   }

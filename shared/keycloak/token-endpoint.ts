@@ -1,5 +1,6 @@
 import {
   ClientAuthenticationError,
+  type ClientAuthenticationReason,
   KeycloakProtocolError,
   TokenExchangeDeniedError,
 } from '../errors';
@@ -17,6 +18,36 @@ export interface TokenResponse {
   expires_in: number | undefined;
   scope: string | undefined;
   issued_token_type: string | undefined;
+}
+
+/** Keycloak's `error_description` of each refused signed client assertion (26.x, `400 invalid_client`). */
+const ASSERTION_REFUSALS: ReadonlyArray<[RegExp, ClientAuthenticationReason]> = [
+  [/token reuse detected/i, 'ASSERTION_REUSED'],
+  [/token is not active/i, 'ASSERTION_EXPIRED'],
+  [/signature on jwt token failed validation/i, 'ASSERTION_SIGNATURE_INVALID'],
+  [/unable to load public key/i, 'ASSERTION_KEY_UNKNOWN'],
+];
+
+/**
+ * The {@link ClientAuthenticationError} of an answer that refuses our own client authentication, or
+ * undefined. Keycloak answers `401 invalid_client` (or `unauthorized_client`) for an unknown client or
+ * wrong credentials (a secret, or an assertion naming another client), and `400 invalid_client` with a description for a refused signed JWT (reused,
+ * expired, bad signature, unknown key) — other `400 invalid_client` answers (a public client asking
+ * for an exchange) are not about our credentials and are left to the caller. The description only
+ * picks the `reason`; it is never copied into the message.
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-3.2
+ */
+export function clientAuthenticationRefusal({ status, body }: KeycloakAnswer, what: string): ClientAuthenticationError | undefined {
+  const error = typeof body.error === 'string' ? body.error : undefined;
+  const description = typeof body.error_description === 'string' ? body.error_description : '';
+  if (status === 401 && (error === 'invalid_client' || error === 'unauthorized_client')) {
+    return new ClientAuthenticationError(`Keycloak refused ${what} (${error})`, 'CLIENT_OR_CREDENTIALS_INVALID');
+  }
+  if (status === 400 && error === 'invalid_client') {
+    const reason = ASSERTION_REFUSALS.find(([pattern]) => pattern.test(description))?.[1];
+    if (reason) return new ClientAuthenticationError(`Keycloak refused ${what} (${error}: ${reason})`, reason);
+  }
+  return undefined;
 }
 
 /**
@@ -44,9 +75,8 @@ export function parseTokenResponse({ status, body }: KeycloakAnswer, grant: 'cli
   }
   const error = typeof body.error === 'string' ? body.error : undefined;
   const description = typeof body.error_description === 'string' ? body.error_description : undefined;
-  if (status === 401 && (error === 'invalid_client' || error === 'unauthorized_client')) {
-    throw new ClientAuthenticationError(`Keycloak refused the client credentials (${error})`);
-  }
+  const refused = clientAuthenticationRefusal({ status, body }, 'the client credentials');
+  if (refused) throw refused;
   if (grant === 'token_exchange' && error && status >= 400 && status < 500) {
     throw new TokenExchangeDeniedError(error, description);
   }

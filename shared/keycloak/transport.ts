@@ -24,7 +24,7 @@ export async function postForm(
 ): Promise<KeycloakAnswer> {
   const headers = new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' });
   const body = new URLSearchParams(form);
-  auth.apply(headers, body);
+  await auth.apply(headers, body);
   let response: Response;
   try {
     // Never follow a redirect: it would re-send the client's credentials and the token being

@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors';
 import { checkedBaseUrl } from '../options';
 import type { RouteTable, ServiceRoutes } from '../routes';
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from '../secrets';
 import { AUTH_MODES, type AuthMode } from '../token-authority';
 import { DEFAULT_METRICS_NAMESPACE } from './metrics';
 
@@ -34,8 +35,13 @@ export interface ServiceSettings {
   service: string;
   /** `KEYCLOAK_CLIENT_ID` (default: the service name): the service's Keycloak client, and the audience it accepts. */
   clientId: string;
-  /** `CLIENT_SECRET_ID`: Secrets Manager id of `{"client_id","client_secret"}`. */
+  /** `CLIENT_SECRET_ID`: Secrets Manager id of the service's credentials (a client secret or a private key). */
   secretId: string;
+  /**
+   * `CLIENT_AUTH_METHOD` (default `client_secret_basic`): how the service authenticates to Keycloak,
+   * `client_secret_basic` or `private_key_jwt`. The secret must name the same method.
+   */
+  clientAuthMethod: ClientAuthMethod;
   /** `SECRETS_CACHE_TTL_SECONDS` (default 300): how long a fetched secret is reused. */
   secretsMaxAgeSeconds: number;
   /** `SECRETS_TIMEOUT_MS` (default 3000): timeout of each Secrets Manager call. */
@@ -124,6 +130,14 @@ export function readMetricsNamespace(env: Env): string {
   return namespace;
 }
 
+function clientAuthMethod(read: EnvReader): ClientAuthMethod {
+  const method = read.string('CLIENT_AUTH_METHOD', 'client_secret_basic') as ClientAuthMethod;
+  if (!CLIENT_AUTH_METHODS.includes(method)) {
+    throw new ConfigError(`Environment variable CLIENT_AUTH_METHOD must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+  }
+  return method;
+}
+
 /** Reads the settings every function that is a Keycloak client has. */
 export function readServiceSettings(env: Env): ServiceSettings {
   const read = new EnvReader(env);
@@ -132,6 +146,7 @@ export function readServiceSettings(env: Env): ServiceSettings {
     service,
     clientId: read.string('KEYCLOAK_CLIENT_ID', service),
     secretId: read.string('CLIENT_SECRET_ID'),
+    clientAuthMethod: clientAuthMethod(read),
     secretsMaxAgeSeconds: read.integer('SECRETS_CACHE_TTL_SECONDS', 300, 1, 86_400),
     secretsTimeoutMs: read.integer('SECRETS_TIMEOUT_MS', 3000, 100, 30_000),
     keycloak: keycloakSettings(read),

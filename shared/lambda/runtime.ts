@@ -35,6 +35,8 @@ export function createServiceRuntime(settings: ServiceSettings, overrides: Runti
     secretId: settings.secretId,
     clientId: settings.clientId,
     maxAgeSeconds: settings.secretsMaxAgeSeconds,
+    method: settings.clientAuthMethod,
+    audience: keycloak.issuer,
     client: overrides.secretsClient ?? createSecretsManagerClient({ timeoutMs: settings.secretsTimeoutMs }),
   });
   return { keycloak, credentials, identity: createServiceIdentity(keycloak, credentials) };

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { stackConfig } from '../../../scripts/lib/config.mjs';
+import { devClientKey, signedJwtClients } from '../../../scripts/lib/dev-keys.mjs';
 import { createAdminClient } from '../../../scripts/lib/keycloak-admin.mjs';
 import {
   clientCredentialsGrant,
@@ -12,6 +13,7 @@ import {
   realmEndpoints,
   revoke as revokeAt,
   tokenExchange,
+  type ClientCredentials,
   type KeycloakAnswer,
 } from '../../../scripts/lib/oidc.mjs';
 
@@ -21,7 +23,7 @@ export const issuer = `${stack.keycloakUrl}/realms/${stack.realm}`;
 export const endpoints = realmEndpoints(stack.keycloakUrl, stack.realm);
 
 interface RealmFile {
-  clients: { clientId: string; secret?: string }[];
+  clients: { clientId: string; secret?: string; clientAuthenticatorType?: string }[];
   users: { username: string; credentials?: { value: string }[] }[];
 }
 const realm = JSON.parse(readFileSync(stack.realmFile, 'utf8')) as RealmFile;
@@ -31,6 +33,17 @@ export function devSecret(clientId: string): string {
   const secret = realm.clients.find((c) => c.clientId === clientId)?.secret;
   if (!secret) throw new Error(`no dev secret for ${clientId}`);
   return secret;
+}
+
+/**
+ * How the dev client authenticates as `clientId`: its dev secret, or — for a client that authenticates
+ * with a signed JWT (`client-jwt` in the realm file) — the stack's dev private key of it.
+ */
+export function devCredentials(clientId: string): ClientCredentials {
+  if (signedJwtClients(realm).includes(clientId)) {
+    return { clientId, privateKeyJwk: devClientKey(stack.stateDir, clientId).privateJwk as Record<string, unknown> & { kid: string } };
+  }
+  return { clientId, clientSecret: devSecret(clientId) };
 }
 
 /** A user's dev password from the realm file. */
@@ -49,7 +62,7 @@ export function accessTokenOf(answer: KeycloakAnswer, what: string): string {
 
 /** A fresh client-credentials access token of `clientId`, straight from Keycloak. */
 export async function clientToken(clientId: string): Promise<string> {
-  return accessTokenOf(await clientCredentialsGrant(endpoints, { clientId, clientSecret: devSecret(clientId) }), 'token request');
+  return accessTokenOf(await clientCredentialsGrant(endpoints, devCredentials(clientId)), 'token request');
 }
 
 /** A realm user's access token from the dev-only `demo-cli` client (password grant). */
@@ -59,7 +72,7 @@ export async function userToken(username: string): Promise<string> {
 
 /** Exchanges `subjectToken` as `clientId` for a token meant for `audience`. */
 export async function exchangedToken(clientId: string, subjectToken: string, audience: string): Promise<string> {
-  const answer = await tokenExchange(endpoints, { clientId, clientSecret: devSecret(clientId) }, subjectToken, audience);
+  const answer = await tokenExchange(endpoints, devCredentials(clientId), subjectToken, audience);
   return accessTokenOf(answer, 'token exchange');
 }
 
@@ -129,7 +142,7 @@ export function runningStack(): { introspectionCacheTtlSeconds: number; authoriz
 
 /** Revokes an access token at Keycloak (RFC 7009), authenticated as the client it was issued to. */
 export async function revoke(token: string, clientId: string): Promise<void> {
-  const answer = await revokeAt(endpoints, { clientId, clientSecret: devSecret(clientId) }, token);
+  const answer = await revokeAt(endpoints, devCredentials(clientId), token);
   if (answer.status !== 200) throw new Error(`revocation failed: ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 

@@ -6,7 +6,19 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, createClientCredentialsSource, createSecretsManagerClient, parseClientSecret } from 'keycloak-lambda-s2s';
+import { generateKeyPairSync } from 'node:crypto';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import {
+  ConfigError,
+  SecretInvalidError,
+  SecretNotFoundError,
+  SecretsUnavailableError,
+  createClientCredentialsSource,
+  createSecretsManagerClient,
+  parseClientCredentials,
+  parseClientSecret,
+  type ClientAuth,
+} from 'keycloak-lambda-s2s';
 import { basicHeader } from '../helpers/fake-credentials';
 
 const SECRET_ID = 'dev/keycloak/service-b';
@@ -278,6 +290,185 @@ describe('parseClientSecret', () => {
 
     // Assess
     expect(act).toThrow(`Secret "${SECRET_ID}" is invalid: expected a JSON object with client_id and client_secret`);
+  });
+});
+
+const ISSUER = 'http://127.0.0.1:8080/realms/microservices';
+const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const ecJwk = { ...ecKey.privateKey.export({ format: 'jwk' }), kid: 'b-1' };
+const ecPem = String(ecKey.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+
+function jwtSecret(fields: Record<string, unknown> = {}): string {
+  return JSON.stringify({ client_id: 'service-b', client_auth: 'private_key_jwt', private_key_jwk: ecJwk, ...fields });
+}
+
+async function formOf(auth: ClientAuth): Promise<{ headers: Headers; body: URLSearchParams }> {
+  const headers = new Headers();
+  const body = new URLSearchParams();
+  await auth.apply(headers, body);
+  return { headers, body };
+}
+
+describe('createClientCredentialsSource with private_key_jwt', () => {
+  function jwtSetup() {
+    const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const secretsManager = mockClient(client);
+    const source = createClientCredentialsSource({
+      secretId: SECRET_ID,
+      clientId: 'service-b',
+      maxAgeSeconds: 300,
+      client,
+      method: 'private_key_jwt',
+      audience: ISSUER,
+    });
+    return { secretsManager, source };
+  }
+
+  it('builds an assertion signer from the key in the secret: no Basic header, an assertion the public key verifies', async () => {
+    // Prepare
+    const { secretsManager, source } = jwtSetup();
+    secretsManager.on(GetSecretValueCommand).resolves(secretString(jwtSecret()));
+
+    // Act
+    const { headers, body } = await formOf(await source.get());
+
+    // Assess
+    expect(headers.get('authorization')).toBeNull();
+    const { payload, protectedHeader } = await jwtVerify(body.get('client_assertion') ?? '', ecKey.publicKey, { audience: ISSUER, issuer: 'service-b' });
+    expect(payload.sub).toBe('service-b');
+    expect(protectedHeader.kid).toBe('b-1');
+  });
+
+  it('returns the same ClientAuth while the key is unchanged and a new one after a rotation', async () => {
+    // Prepare
+    const { secretsManager, source } = jwtSetup();
+    const next = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'b-2' };
+    secretsManager.on(GetSecretValueCommand).resolvesOnce(secretString(jwtSecret())).resolves(secretString(jwtSecret({ private_key_jwk: next })));
+    const first = await source.get();
+
+    // Act
+    const cached = await source.get();
+    const rotated = await source.get({ forceFetch: true });
+
+    // Assess
+    expect(cached).toBe(first);
+    expect(rotated).not.toBe(first);
+    expect(decodeProtectedHeader((await formOf(rotated)).body.get('client_assertion') ?? '').kid).toBe('b-2');
+  });
+
+  it('fails closed when the secret still holds a client secret: no fallback to Basic', async () => {
+    // Prepare
+    const { secretsManager, source } = jwtSetup();
+    secretsManager.on(GetSecretValueCommand).resolves(secretString({ client_id: 'service-b', client_secret: 'LEAKED-SECRET' }));
+
+    // Act
+    const error = await source.get().catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toEqual(
+      new SecretInvalidError(SECRET_ID, 'client_auth is absent (client_secret_basic) but this service is configured for "private_key_jwt" (CLIENT_AUTH_METHOD)'),
+    );
+    expect(String((error as Error).message)).not.toContain('LEAKED-SECRET');
+  });
+
+  it('fails closed when a secret-configured service finds a key', async () => {
+    // Prepare
+    const { secretsManager, source } = setup();
+    secretsManager.on(GetSecretValueCommand).resolves(secretString(jwtSecret()));
+
+    // Act
+    const error = await source.get().catch((e: unknown) => e);
+
+    // Assess
+    expect((error as Error).message).toBe(
+      `Secret "${SECRET_ID}" is invalid: client_auth is "private_key_jwt" but this service is configured for "client_secret_basic" (CLIENT_AUTH_METHOD)`,
+    );
+  });
+
+  it('names audience when private_key_jwt is configured without it', () => {
+    // Prepare
+    const client = new SecretsManagerClient({ region: 'us-east-1' });
+
+    // Act
+    const building = () => createClientCredentialsSource({ secretId: SECRET_ID, clientId: 'service-b', maxAgeSeconds: 300, client, method: 'private_key_jwt' });
+
+    // Assess
+    expect(building).toThrow(new ConfigError('audience (the realm issuer) is required for private_key_jwt'));
+  });
+});
+
+describe('parseClientCredentials', () => {
+  const JWT = { clientId: 'service-b', method: 'private_key_jwt' } as const;
+
+  it('reads a private JWK with its kid and picks ES256 for a P-256 key', () => {
+    // Act
+    const parsed = parseClientCredentials(SECRET_ID, JWT, jwtSecret());
+
+    // Assess
+    expect(parsed).toMatchObject({ method: 'private_key_jwt', kid: 'b-1', alg: 'ES256' });
+  });
+
+  it('reads a PKCS#8 PEM with the kid beside it, and RS256 for an RSA key', () => {
+    // Prepare
+    const rsaPem = String(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+
+    // Act
+    const ec = parseClientCredentials(SECRET_ID, JWT, jwtSecret({ private_key_jwk: undefined, private_key_pem: ecPem, kid: 'pem-1' }));
+    const rsa = parseClientCredentials(SECRET_ID, JWT, jwtSecret({ private_key_jwk: undefined, private_key_pem: rsaPem, kid: 'rsa-1' }));
+
+    // Assess
+    expect(ec).toMatchObject({ kid: 'pem-1', alg: 'ES256' });
+    expect(rsa).toMatchObject({ kid: 'rsa-1', alg: 'RS256' });
+  });
+
+  it('keeps reading today\'s client secret shape', () => {
+    // Act
+    const parsed = parseClientCredentials(SECRET_ID, { clientId: 'service-b', method: 'client_secret_basic' }, '{"client_id":"service-b","client_secret":"abc"}');
+
+    // Assess
+    expect(parsed).toEqual({ method: 'client_secret_basic', clientSecret: 'abc' });
+  });
+
+  it.each([
+    ['an unknown client_auth', { client_auth: 'tls_client_auth' }, 'client_auth must be one of client_secret_basic, private_key_jwt'],
+    ['a public JWK', { private_key_jwk: { ...ecJwk, d: undefined } }, 'private_key_jwk is not a private key (it has no "d")'],
+    ['a JWK that is not an object', { private_key_jwk: 'LEAKED-KEY' }, 'private_key_jwk must be a JSON object (a private JWK)'],
+    ['a JWK that is not a key', { private_key_jwk: { kty: 'EC', crv: 'P-256', d: 'LEAKED-KEY', x: 'x', y: 'y', kid: 'k' } }, 'private_key_jwk is not a readable private key'],
+    ['a PEM that is not PKCS#8', { private_key_jwk: undefined, private_key_pem: 'LEAKED-KEY', kid: 'k' }, 'private_key_pem must be a PKCS#8 PEM string (-----BEGIN PRIVATE KEY-----)'],
+    ['a broken PEM', { private_key_jwk: undefined, private_key_pem: '-----BEGIN PRIVATE KEY-----\nLEAKEDKEY\n-----END PRIVATE KEY-----', kid: 'k' }, 'private_key_pem is not a readable private key'],
+    ['no key', { private_key_jwk: undefined }, 'exactly one of private_key_jwk and private_key_pem is required for private_key_jwt'],
+    ['two keys', { private_key_pem: ecPem }, 'exactly one of private_key_jwk and private_key_pem is required for private_key_jwt'],
+    ['a missing kid', { private_key_jwk: { ...ecJwk, kid: undefined } }, 'kid is missing (in private_key_jwk or beside it): Keycloak selects the public key by it'],
+    ['an alg that does not fit the key', { alg: 'RS256' }, 'alg must be ES256 for this key (one of ES256, RS256)'],
+    ['a client secret beside the key', { client_secret: 'LEAKED-KEY' }, 'client_secret must not be present in a private_key_jwt secret'],
+    ['another client id', { client_id: 'service-c' }, 'client_id does not match this service\'s client "service-b"'],
+  ])('names the field of %s, never its value', (_case, fields, reason) => {
+    // Act
+    const act = () => parseClientCredentials(SECRET_ID, JWT, jwtSecret(fields));
+
+    // Assess
+    expect(act).toThrow(new SecretInvalidError(SECRET_ID, reason));
+    try {
+      act();
+    } catch (error) {
+      expect(JSON.stringify({ message: (error as Error).message, ...(error as object) })).not.toMatch(/LEAKED|"d"\s*:/);
+    }
+  });
+
+  it('refuses a key of the wrong size or curve', () => {
+    // Prepare
+    const small = String(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const p384 = { ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' }), kid: 'k' };
+
+    // Act
+    const attempts = [
+      () => parseClientCredentials(SECRET_ID, JWT, jwtSecret({ private_key_jwk: undefined, private_key_pem: small, kid: 'k' })),
+      () => parseClientCredentials(SECRET_ID, JWT, jwtSecret({ private_key_jwk: p384 })),
+    ];
+
+    // Assess
+    expect(attempts[0]).toThrow('private_key_pem must be an EC P-256 key (ES256) or an RSA key of at least 2048 bits (RS256)');
+    expect(attempts[1]).toThrow('private_key_jwk must be an EC P-256 key (ES256) or an RSA key of at least 2048 bits (RS256)');
   });
 });
 

@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { audiences, decodeClaims, formatExpiry, postForm, redactTokens, summarizeClaims } from '../../../../scripts/lib/oidc.mjs';
 
@@ -80,6 +82,27 @@ describe('formatExpiry', () => {
 });
 
 describe('postForm (through the library transport)', () => {
+  it('signs a client assertion for credentials with a private key: aud = the realm issuer of the URL, no Authorization header', async () => {
+    // Prepare
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const privateKeyJwk = { ...privateKey.export({ format: 'jwk' }), kid: 'b-dev' };
+    let seen: { headers: Headers; body: URLSearchParams } | undefined;
+    const fakeFetch = (async (_url: string, init: RequestInit) => {
+      seen = { headers: new Headers(init.headers), body: new URLSearchParams(String(init.body)) };
+      return new Response('{"active":false}', { status: 200 });
+    }) as unknown as typeof fetch;
+
+    // Act
+    await postForm('https://kc/realms/r/protocol/openid-connect/token/introspect', { token: 't' }, { clientId: 'service-b', privateKeyJwk }, { fetch: fakeFetch });
+
+    // Assess
+    expect(seen?.headers.get('authorization')).toBeNull();
+    expect(seen?.body.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    const { payload, protectedHeader } = await jwtVerify(seen?.body.get('client_assertion') ?? '', publicKey, { audience: 'https://kc/realms/r' });
+    expect(payload).toMatchObject({ iss: 'service-b', sub: 'service-b' });
+    expect(protectedHeader.kid).toBe('b-dev');
+  });
+
   it("sends the client credentials as the library does: HTTP Basic, form-encoded (a space is '+'), never in the body", async () => {
     let seen: { headers: Headers; body: string; redirect: RequestInit['redirect'] } | undefined;
     const fakeFetch = (async (_url: string, init: RequestInit) => {

@@ -59,6 +59,15 @@ describe('parseIntrospection', () => {
     });
   });
 
+  it('turns a refused signed client assertion (400 invalid_client) into ClientAuthenticationError with its reason', () => {
+    // Act
+    const error = thrownBy(() => parseIntrospection({ status: 400, body: { error: 'invalid_client', error_description: 'Token reuse detected' } }));
+
+    // Assess
+    expect(error).toBeInstanceOf(ClientAuthenticationError);
+    expect(error).toMatchObject({ code: 'CLIENT_AUTHENTICATION_FAILED', reason: 'ASSERTION_REUSED' });
+  });
+
   it('says HTTP 401 when a 401 carries no error code', () => {
     // Act
     const error = thrownBy(() => parseIntrospection({ status: 401, body: {} }));

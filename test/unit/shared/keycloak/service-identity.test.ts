@@ -1,5 +1,16 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ClientAuthenticationError, KeycloakUnavailableError, TokenExchangeDeniedError, createKeycloakClient, createServiceIdentity } from 'keycloak-lambda-s2s';
+import {
+  ClientAuthenticationError,
+  KeycloakUnavailableError,
+  TokenExchangeDeniedError,
+  createClientCredentialsSource,
+  createKeycloakClient,
+  createServiceIdentity,
+} from 'keycloak-lambda-s2s';
 import { basicHeader, fakeCredentials } from '../../helpers/fake-credentials';
 import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { KEYCLOAK_URL, REALM, tokenAnswer } from '../../helpers/keycloak';
@@ -129,5 +140,47 @@ describe('createServiceIdentity', () => {
     await expect(attempt).rejects.toBeInstanceOf(errorType);
     expect(fake.calls).toHaveLength(1);
     expect(credentials.gets).toEqual([false]);
+  });
+});
+
+describe('createServiceIdentity with private_key_jwt (key rotation)', () => {
+  it('heals after the key in Secrets Manager is switched: the refused call refetches the key once and retries with a new assertion', async () => {
+    // Prepare: Keycloak knows only the new key; the source still caches the old one.
+    const oldKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const newKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const secretOf = (key: KeyObject, kid: string) =>
+      JSON.stringify({ client_id: 'service-b', client_auth: 'private_key_jwt', private_key_jwk: { ...key.export({ format: 'jwk' }), kid } });
+    const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    mockClient(client)
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: secretOf(oldKey.privateKey, 'b-1') })
+      .resolves({ SecretString: secretOf(newKey.privateKey, 'b-2') });
+    const issuer = `${KEYCLOAK_URL}/realms/${REALM}`;
+    const fake = createFakeFetch(async (call) => {
+      const assertion = new URLSearchParams(call.body).get('client_assertion') ?? '';
+      try {
+        await jwtVerify(assertion, newKey.publicKey, { issuer: 'service-b', subject: 'service-b', audience: issuer });
+        return jsonResponse(tokenAnswer('own-token'));
+      } catch {
+        return jsonResponse({ error: 'invalid_client', error_description: 'Unable to load public key' }, 400);
+      }
+    });
+    const credentials = createClientCredentialsSource({
+      secretId: 'dev/keycloak/service-b',
+      clientId: 'service-b',
+      maxAgeSeconds: 300,
+      client,
+      method: 'private_key_jwt',
+      audience: issuer,
+    });
+    const identity = createServiceIdentity(createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch }), credentials);
+
+    // Act
+    const token = await identity.clientCredentials();
+
+    // Assess
+    expect(token.access_token).toBe('own-token');
+    expect(fake.calls).toHaveLength(2);
+    expect(fake.calls.map((c) => c.headers.get('authorization'))).toEqual([null, null]);
   });
 });

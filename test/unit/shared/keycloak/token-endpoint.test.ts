@@ -100,6 +100,37 @@ describe('parseTokenResponse', () => {
     });
   });
 
+  describe('signed client assertion refused (Keycloak answers 400 invalid_client)', () => {
+    it.each([
+      ['Token reuse detected', 'ASSERTION_REUSED'],
+      ['Token is not active', 'ASSERTION_EXPIRED'],
+      ['Client authentication with signed JWT failed: Signature on JWT token failed validation', 'ASSERTION_SIGNATURE_INVALID'],
+      ['Unable to load public key', 'ASSERTION_KEY_UNKNOWN'],
+    ] as const)('turns "%s" into ClientAuthenticationError with reason %s, for both grants', (description, reason) => {
+      // Act
+      const errors = (['client_credentials', 'token_exchange'] as const).map((grant) =>
+        thrownBy(() => parseTokenResponse({ status: 400, body: { error: 'invalid_client', error_description: description } }, grant)),
+      );
+
+      // Assess
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(ClientAuthenticationError);
+        expect(error).toMatchObject({ code: 'CLIENT_AUTHENTICATION_FAILED', reason, message: `Keycloak refused the client credentials (invalid_client: ${reason})` });
+        expect((error as Error).message).not.toContain(description);
+      }
+    });
+
+    it('gives a 401 (unknown client, wrong credentials) its own reason, whatever the description', () => {
+      // Act
+      const error = thrownBy(() =>
+        parseTokenResponse({ status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed.' } }, 'client_credentials'),
+      );
+
+      // Assess
+      expect(error).toMatchObject({ reason: 'CLIENT_OR_CREDENTIALS_INVALID' });
+    });
+  });
+
   describe('token exchange refused', () => {
     it.each([
       [403, 'access_denied', 'Client is not within the token audience'],

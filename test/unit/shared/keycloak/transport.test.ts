@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, clientSecretBasic, postForm } from 'keycloak-lambda-s2s';
-import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
+import { createFakeFetch, formOf, jsonResponse, type FetchCall, type Responder } from '../../helpers/fake-fetch';
 import { TOKEN_ENDPOINT } from '../../helpers/keycloak';
 
 const AUTH = clientSecretBasic('service-b', 'secret-b');
@@ -47,6 +47,24 @@ describe('postForm', () => {
 
     // Assess
     expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak could not be reached' });
+  });
+
+  it('waits for an asynchronous client authentication (a signed assertion) before sending', async () => {
+    // Prepare
+    const fake = createFakeFetch(() => jsonResponse({ access_token: 'x' }));
+    const asyncAuth = {
+      clientId: 'service-b',
+      async apply(_headers: Headers, body: URLSearchParams) {
+        await Promise.resolve();
+        body.set('client_assertion', 'signed');
+      },
+    };
+
+    // Act
+    await postForm(fake.fetch, TOKEN_ENDPOINT, { grant_type: 'client_credentials' }, asyncAuth, 3000);
+
+    // Assess
+    expect(formOf(fake.calls[0] as FetchCall).client_assertion).toBe('signed');
   });
 
   it('never follows a redirect: it asks fetch for manual redirects', async () => {

@@ -42,6 +42,7 @@ describe('readAuthorizerSettings', () => {
       service: 'service-b',
       clientId: 'service-b',
       secretId: 'dev/keycloak/service-b',
+      clientAuthMethod: 'client_secret_basic',
       secretsMaxAgeSeconds: 300,
       secretsTimeoutMs: 3000,
       keycloak: { baseUrl: 'http://127.0.0.1:8080', realm: 'microservices', timeoutMs: 3000 },
@@ -65,6 +66,7 @@ describe('readAuthorizerSettings', () => {
       KEYCLOAK_TIMEOUT_MS: '1500',
       SECRETS_CACHE_TTL_SECONDS: '120',
       SECRETS_TIMEOUT_MS: '900',
+      CLIENT_AUTH_METHOD: 'private_key_jwt',
       AUTH_MODE: 'introspection',
       JWT_CLOCK_TOLERANCE_SECONDS: '0',
       JWKS_COOLDOWN_SECONDS: '45',
@@ -81,6 +83,7 @@ describe('readAuthorizerSettings', () => {
       service: 'service-c',
       clientId: 'service-c-prod',
       secretId: 'dev/keycloak/service-b',
+      clientAuthMethod: 'private_key_jwt',
       secretsMaxAgeSeconds: 120,
       secretsTimeoutMs: 900,
       keycloak: { baseUrl: 'http://127.0.0.1:8080', realm: 'other', timeoutMs: 1500 },
@@ -92,6 +95,14 @@ describe('readAuthorizerSettings', () => {
       introspectionCacheTtlSeconds: 15,
       introspectionCacheMaxEntries: 50,
     });
+  });
+
+  it('names CLIENT_AUTH_METHOD when it is not a method the kit knows', () => {
+    // Act
+    const error = configErrorOf(() => readAuthorizerSettings({ ...AUTHORIZER_ENV, CLIENT_AUTH_METHOD: 'client_secret_post' }, ROUTES));
+
+    // Assess
+    expect(error.message).toBe('Environment variable CLIENT_AUTH_METHOD must be one of client_secret_basic, private_key_jwt');
   });
 
   it('strips trailing slashes from KEYCLOAK_URL', () => {
