@@ -69,7 +69,7 @@ export {
   parseTokenResponse,
   type TokenResponse,
 } from './keycloak/token-endpoint';
-export { postForm, type FetchLike, type KeycloakAnswer } from './keycloak/transport';
+export { MAX_KEYCLOAK_ANSWER_BYTES, postForm, type FetchLike, type KeycloakAnswer } from './keycloak/transport';
 export { assertUnexpired, audiences, principalFromClaims, type Principal } from './principal';
 export {
   defineRouteTable,

@@ -41,9 +41,7 @@ export async function postForm(
     await response.body?.cancel();
     throw new KeycloakUnavailableError(`Keycloak answered HTTP ${response.status}`);
   }
-  const text = await response.text().catch((error: unknown) => {
-    throw new KeycloakUnavailableError('Keycloak closed the connection mid-answer', { cause: error });
-  });
+  const text = await boundedText(response);
   let parsed: unknown;
   try {
     // An empty body is an empty answer (a revocation's 200, RFC 7009); the parse… functions judge it.
@@ -55,6 +53,42 @@ export async function postForm(
     throw new KeycloakProtocolError(`Keycloak answered HTTP ${response.status} with JSON that is not an object`);
   }
   return { status: response.status, body: parsed as Record<string, unknown> };
+}
+
+/**
+ * Largest Keycloak answer read, in bytes. Token, introspection and exchange answers are a few KB;
+ * anything far larger is not Keycloak speaking the protocol, and is not read into memory.
+ */
+export const MAX_KEYCLOAK_ANSWER_BYTES = 256 * 1024;
+
+/** The answer's text, refused as {@link KeycloakProtocolError} past {@link MAX_KEYCLOAK_ANSWER_BYTES}. */
+async function boundedText(response: Response): Promise<string> {
+  const tooLarge = () => new KeycloakProtocolError(`Keycloak answered HTTP ${response.status} with a body over ${MAX_KEYCLOAK_ANSWER_BYTES} bytes`);
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > MAX_KEYCLOAK_ANSWER_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_KEYCLOAK_ANSWER_BYTES) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof KeycloakProtocolError) throw error;
+    throw new KeycloakUnavailableError('Keycloak closed the connection mid-answer', { cause: error });
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Node's codes for a TLS certificate it refuses (`error.cause.code` of a failed fetch). */

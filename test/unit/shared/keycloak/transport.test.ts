@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, clientSecretBasic, postForm } from 'keycloak-lambda-s2s';
+import { KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, MAX_KEYCLOAK_ANSWER_BYTES, clientSecretBasic, postForm } from 'keycloak-lambda-s2s';
 import { createFakeFetch, formOf, jsonResponse, type FetchCall, type Responder } from '../../helpers/fake-fetch';
 import { TOKEN_ENDPOINT } from '../../helpers/keycloak';
 
@@ -36,6 +36,38 @@ describe('postForm', () => {
       expect(error).toMatchObject({ code: 'KEYCLOAK_TLS_FAILED', message: `Keycloak's TLS certificate was refused (${code})` });
     },
   );
+
+  it('refuses an answer larger than MAX_KEYCLOAK_ANSWER_BYTES as a protocol error, without reading it whole', async () => {
+    // Prepare: a 200 that streams far more than any Keycloak answer, with no content-length
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+        if (pulled > 1000) controller.close();
+      },
+    });
+    const { answer } = send(() => new Response(endless, { status: 200 }));
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakProtocolError);
+    expect(error).toMatchObject({ code: 'KEYCLOAK_BAD_RESPONSE', message: `Keycloak answered HTTP 200 with a body over ${MAX_KEYCLOAK_ANSWER_BYTES} bytes` });
+    expect(pulled).toBeLessThan(10);
+  });
+
+  it('refuses an answer whose declared length is over the bound before reading it', async () => {
+    // Prepare
+    const { answer } = send(() => new Response('{}', { status: 200, headers: { 'content-length': String(MAX_KEYCLOAK_ANSWER_BYTES + 1) } }));
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KEYCLOAK_BAD_RESPONSE' });
+  });
 
   it('keeps any other network failure as KEYCLOAK_UNAVAILABLE', async () => {
     // Prepare
