@@ -1,7 +1,7 @@
-import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { KeycloakUnavailableError, createJwtCheck, type JwtCheckOptions } from 'keycloak-lambda-s2s';
-import { FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
+import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ALLOWED_ALGORITHMS, KeycloakUnavailableError, createJwtCheck, type JwtCheckOptions } from 'keycloak-lambda-s2s';
+import { FIXED_NOW_MS, FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
 import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { TEST_KID, signJwt, testJwks, unsignedJwt } from '../../helpers/jwt';
 import { ISSUER } from '../../helpers/keycloak';
@@ -44,6 +44,20 @@ function setup(respond: Responder = () => jsonResponse(jwks), options: Partial<J
     ...options,
   });
   return { fake, check, jwksFetches: () => jwksFetches };
+}
+
+/** A check with only the required options: every default in force. */
+function setupWithDefaults(options: Partial<JwtCheckOptions> = {}) {
+  const fake = createFakeFetch(() => jsonResponse(jwks));
+  const check = createJwtCheck({
+    jwksUri: JWKS_URI,
+    issuer: ISSUER,
+    audience: 'service-b',
+    fetch: fake.fetch,
+    now: frozenClock().now,
+    ...options,
+  });
+  return { fake, check };
 }
 
 describe('createJwtCheck', () => {
@@ -239,16 +253,39 @@ describe('createJwtCheck', () => {
       expect(error.code).toBe('TOKEN_MALFORMED');
     });
 
-    it('refuses an HMAC-signed token, even with a key that would verify', async () => {
+    it.each(['HS256', 'HS384', 'HS512'])(
+      'refuses a %s token before any key lookup, even when the JWKS serves the HMAC key that verifies it',
+      async (alg) => {
+        // Prepare: a symmetric key published in the key set (a misconfigured realm) that the token is signed with
+        const secret = new TextEncoder().encode('k'.repeat(64));
+        const hmacKey: JWK = { kty: 'oct', k: Buffer.from(secret).toString('base64url'), kid: 'hmac-key', use: 'sig', alg };
+        const { check, fake } = setup(() => jsonResponse({ keys: [hmacKey, ...jwks.keys] }));
+        const token = await new SignJWT(claims()).setProtectedHeader({ alg, kid: 'hmac-key', typ: 'JWT' }).sign(secret);
+
+        // Act
+        const error = await rejectionOf(check(token));
+
+        // Assess: the algorithm allow-list refused it, not a failed key lookup
+        expect({ code: error.code, cause: (error.cause as { code?: string }).code }).toEqual({
+          code: 'TOKEN_MALFORMED',
+          cause: 'ERR_JOSE_ALG_NOT_ALLOWED',
+        });
+        expect(fake.calls).toHaveLength(0);
+      },
+    );
+
+    it.each(ALLOWED_ALGORITHMS)('accepts a token signed with %s by a key of the realm', async (alg) => {
       // Prepare
-      const { check } = setup();
-      const hs256 = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: TEST_KID }).sign(new TextEncoder().encode('k'.repeat(32)));
+      const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+      const key = { ...(await exportJWK(publicKey)), kid: `key-${alg}`, use: 'sig', alg };
+      const { check } = setup(() => jsonResponse({ keys: [key] }));
+      const token = await new SignJWT(claims()).setProtectedHeader({ alg, kid: `key-${alg}`, typ: 'JWT' }).sign(privateKey);
 
       // Act
-      const error = await rejectionOf(check(hs256));
+      const principal = await check(token);
 
       // Assess
-      expect(error.code).toBe('TOKEN_MALFORMED');
+      expect(principal.sub).toBe('user-1');
     });
 
     it('refuses an unsigned token (alg none)', async () => {
@@ -287,6 +324,108 @@ describe('createJwtCheck', () => {
 
       // Assess
       expect(principal.sub).toBe('user-1');
+    });
+  });
+
+  describe('defaults', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('tolerates 5 s of clock skew on exp by default', async () => {
+      // Prepare
+      const { check } = setupWithDefaults();
+
+      // Act
+      const within = await check(await signJwt(claims({ exp: FIXED_NOW_SECONDS - 4 }))).then((p) => p.exp);
+      const beyond = await rejectionOf(check(await signJwt(claims({ exp: FIXED_NOW_SECONDS - 6 }))));
+
+      // Assess
+      expect({ within, beyond: beyond.code }).toEqual({ within: FIXED_NOW_SECONDS - 4, beyond: 'TOKEN_EXPIRED' });
+    });
+
+    it('refetches the JWKS for an unknown kid at most once per 30 s by default', async () => {
+      // Prepare: jose times the cooldown with Date.now, so the system clock is the one to move
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(FIXED_NOW_MS);
+      const { check, fake } = setupWithDefaults();
+      await check(await signJwt(claims()));
+      const unknownKid = await signJwt(claims(), { kid: 'rotated-key' });
+
+      // Act
+      vi.setSystemTime(FIXED_NOW_MS + 29_000);
+      const during = await rejectionOf(check(unknownKid));
+      const fetchesDuringCooldown = fake.calls.length;
+      vi.setSystemTime(FIXED_NOW_MS + 30_001);
+      const after = await rejectionOf(check(unknownKid));
+
+      // Assess
+      expect({ during: during.code, after: after.code }).toEqual({ during: 'TOKEN_MALFORMED', after: 'TOKEN_MALFORMED' });
+      expect({ fetchesDuringCooldown, fetchesAfter: fake.calls.length }).toEqual({ fetchesDuringCooldown: 1, fetchesAfter: 2 });
+    });
+
+    it('honours a configured JWKS cooldown', async () => {
+      // Prepare
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(FIXED_NOW_MS);
+      const { check, fake } = setupWithDefaults({ jwksCooldownMs: 120_000 });
+      await check(await signJwt(claims()));
+      const unknownKid = await signJwt(claims(), { kid: 'rotated-key' });
+
+      // Act
+      vi.setSystemTime(FIXED_NOW_MS + 119_000);
+      await rejectionOf(check(unknownKid));
+      const fetchesDuringCooldown = fake.calls.length;
+      vi.setSystemTime(FIXED_NOW_MS + 120_001);
+      await rejectionOf(check(unknownKid));
+
+      // Assess
+      expect({ fetchesDuringCooldown, fetchesAfter: fake.calls.length }).toEqual({ fetchesDuringCooldown: 1, fetchesAfter: 2 });
+    });
+
+    it('trusts fetched keys for 10 minutes by default, then fetches them again', async () => {
+      // Prepare
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(FIXED_NOW_MS);
+      const { check, fake } = setupWithDefaults();
+      const token = await signJwt(claims());
+      await check(token);
+
+      // Act
+      vi.setSystemTime(FIXED_NOW_MS + 599_000);
+      await check(token);
+      const fetchesWhileFresh = fake.calls.length;
+      vi.setSystemTime(FIXED_NOW_MS + 600_001);
+      await check(token);
+
+      // Assess
+      expect({ fetchesWhileFresh, fetchesAfter: fake.calls.length }).toEqual({ fetchesWhileFresh: 1, fetchesAfter: 2 });
+    });
+
+    it.each([
+      ['3000 ms by default', {}, 3000],
+      ['the configured timeout', { timeoutMs: 1200 }, 1200],
+    ] as const)('gives the JWKS fetch %s', async (_case, options, expected) => {
+      // Prepare
+      const timeout = vi.spyOn(AbortSignal, 'timeout');
+      const { check } = setupWithDefaults(options);
+
+      // Act
+      await check(await signJwt(claims()));
+
+      // Assess
+      expect(timeout.mock.calls).toEqual([[expected]]);
+    });
+
+    it('never follows a redirect of the JWKS request', async () => {
+      // Prepare
+      const { check, fake } = setupWithDefaults();
+
+      // Act
+      await check(await signJwt(claims()));
+
+      // Assess
+      expect(fake.calls.map((c) => c.redirect)).toEqual(['manual']);
     });
   });
 
