@@ -1,6 +1,6 @@
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ALLOWED_ALGORITHMS, KeycloakUnavailableError, createJwtCheck, type JwtCheckOptions } from 'keycloak-lambda-s2s';
+import { KeycloakUnavailableError, createJwtCheck, type JwtCheckOptions } from 'keycloak-lambda-s2s';
 import { FIXED_NOW_MS, FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
 import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { TEST_KID, signJwt, testJwks, unsignedJwt } from '../../helpers/jwt';
@@ -137,7 +137,10 @@ describe('createJwtCheck', () => {
       const error = await rejectionOf(check(await signJwt(claims({ iss: 'http://keycloak.test:8080/realms/other' }))));
 
       // Assess
-      expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_WRONG_ISSUER', message: 'Token was issued by another issuer' });
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: 'TOKEN_WRONG_ISSUER',
+        message: 'Token was issued by another issuer',
+      });
       expect(fake.calls).toHaveLength(0);
     });
   });
@@ -151,7 +154,10 @@ describe('createJwtCheck', () => {
       const error = await rejectionOf(check(await signJwt(claims({ aud: 'service-c' }))));
 
       // Assess
-      expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_WRONG_AUDIENCE', message: 'Token is not meant for this service' });
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: 'TOKEN_WRONG_AUDIENCE',
+        message: 'Token is not meant for this service',
+      });
       expect(error.cause).toMatchObject({ claim: 'aud' });
     });
 
@@ -200,7 +206,10 @@ describe('createJwtCheck', () => {
       const error = await rejectionOf(check(await signJwt(payload)));
 
       // Assess: jose's required-claims check, before the principal is built
-      expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_MALFORMED', message: `Token claim "${claim}" is invalid` });
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: 'TOKEN_MALFORMED',
+        message: `Token claim "${claim}" is invalid`,
+      });
     });
 
     it.each([['Refresh'], ['ID'], [undefined]])('refuses a token whose typ is %s as TOKEN_WRONG_TYPE', async (typ) => {
@@ -211,7 +220,10 @@ describe('createJwtCheck', () => {
       const error = await rejectionOf(check(await signJwt(claims({ typ }))));
 
       // Assess
-      expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_WRONG_TYPE', message: 'Token is not a Bearer access token' });
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: 'TOKEN_WRONG_TYPE',
+        message: 'Token is not a Bearer access token',
+      });
     });
 
     it('refuses a token without azp as TOKEN_MALFORMED', async () => {
@@ -278,19 +290,23 @@ describe('createJwtCheck', () => {
       },
     );
 
-    it.each(ALLOWED_ALGORITHMS)('accepts a token signed with %s by a key of the realm', async (alg) => {
-      // Prepare
-      const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-      const key = { ...(await exportJWK(publicKey)), kid: `key-${alg}`, use: 'sig', alg };
-      const { check } = setup(() => jsonResponse({ keys: [key] }));
-      const token = await new SignJWT(claims()).setProtectedHeader({ alg, kid: `key-${alg}`, typ: 'JWT' }).sign(privateKey);
+    // The list is written out, not imported: a test fed from the constant it checks cannot notice the constant changing.
+    it.each(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])(
+      'accepts a token signed with %s by a key of the realm',
+      async (alg) => {
+        // Prepare
+        const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+        const key = { ...(await exportJWK(publicKey)), kid: `key-${alg}`, use: 'sig', alg };
+        const { check } = setup(() => jsonResponse({ keys: [key] }));
+        const token = await new SignJWT(claims()).setProtectedHeader({ alg, kid: `key-${alg}`, typ: 'JWT' }).sign(privateKey);
 
-      // Act
-      const principal = await check(token);
+        // Act
+        const principal = await check(token);
 
-      // Assess
-      expect(principal.sub).toBe('user-1');
-    });
+        // Assess
+        expect(principal.sub).toBe('user-1');
+      },
+    );
 
     it('refuses an unsigned token (alg none)', async () => {
       // Prepare
