@@ -361,6 +361,28 @@ describe('createAuthorizer', () => {
     expect(roundTrips).toEqual(['introspect']);
   });
 
+  it('judges expiry by the clock it is given', async () => {
+    // Prepare: an answer valid for 300 s, a clock 400 s later
+    const clock = frozenClock();
+    clock.advanceSeconds(400);
+    const handler = createAuthorizer({
+      routes: ROUTES,
+      env: ENV,
+      overrides: {
+        fetch: createFakeFetch(() => jsonResponse(activeAnswer())).fetch,
+        secretsClient: secretsClientWith('stored-secret'),
+        now: clock.now,
+        logger: createFakeLogger().logger,
+      },
+    });
+
+    // Act
+    const failure = await failureOf(handler(tokenAuthorizerEvent('Bearer token-1')));
+
+    // Assess
+    expect(failure.message).toBe('Unauthorized');
+  });
+
   it('verifies the JWT against the realm JWKS, then introspects, in the default jwt+introspection mode', async () => {
     // Prepare
     const jwks = await testJwks();
