@@ -12,19 +12,20 @@ export interface ProxyEventOptions {
   headers?: Record<string, string | undefined>;
   body?: string | null;
   isBase64Encoded?: boolean;
-  /**
-   * The authorizer context API Gateway passes on (values as strings, like the real thing). Unless it
-   * names its own `tokenHash`, it gets the hash of the request's bearer token, as the authorizer sets it.
-   */
+  /** The authorizer context API Gateway passes on (values as strings, like the real thing), as given. */
   authorizer?: Record<string, unknown> | null;
+  /**
+   * The token the authorizer decided on: its hash is added to `authorizer` as `tokenHash`, as the
+   * authorizer sets it. Nothing is added unless a test names the token, so a test that forwards or
+   * exchanges the request's token says which token the authorizer checked.
+   */
+  authorizedToken?: string;
 }
 
-/** The context with `tokenHash` of the Authorization header's bearer token added, as the authorizer does. */
-function withTokenHash(authorizer: Record<string, unknown> | null, headers: Record<string, string | undefined>): Record<string, unknown> | null {
-  if (!authorizer || 'tokenHash' in authorizer) return authorizer;
-  const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-  const token = value?.match(/^Bearer +(\S+)/i)?.[1];
-  return token ? { ...authorizer, tokenHash: sha256(token) } : authorizer;
+/** The context with `tokenHash` of `token` added, as the authorizer does. */
+function withTokenHash(authorizer: Record<string, unknown> | null, token: string | undefined): Record<string, unknown> | null {
+  if (!authorizer || token === undefined) return authorizer;
+  return { ...authorizer, tokenHash: sha256(token) };
 }
 
 /** A REST API (v1) proxy event with only what the handlers read filled in meaningfully. */
@@ -35,6 +36,7 @@ export function proxyEvent({
   body = null,
   isBase64Encoded = false,
   authorizer = null,
+  authorizedToken,
 }: ProxyEventOptions = {}): APIGatewayProxyEvent {
   return {
     httpMethod,
@@ -51,7 +53,7 @@ export function proxyEvent({
     requestContext: {
       accountId: '123456789012',
       apiId: 'abcdef1234',
-      authorizer: withTokenHash(authorizer, headers),
+      authorizer: withTokenHash(authorizer, authorizedToken),
       protocol: 'HTTP/1.1',
       httpMethod,
       identity: {

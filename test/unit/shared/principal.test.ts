@@ -23,6 +23,14 @@ describe('principalFromClaims', () => {
     expect(principal).toEqual({ sub: 'user-1', clientId: 'orders', scope: 'profile', exp: NOW + 60, sid: 'session-1', permissions: ['stock.read', 'stock.reserve'] });
   });
 
+  it('ignores claims of the wrong JSON type: a non-string azp or sid, a null resource_access', () => {
+    // Act
+    const principal = principalFromClaims({ sub: 's', azp: 42, client_id: 'billing', exp: NOW, sid: 7, resource_access: null }, 'inventory');
+
+    // Assess
+    expect(principal).toEqual({ sub: 's', clientId: 'billing', scope: '', exp: NOW, permissions: [] });
+  });
+
   it('names the client from client_id when there is no azp (an RFC 7662 answer), and prefers azp when both are there', () => {
     // Act
     const fromClientId = principalFromClaims({ sub: 's', client_id: 'billing', exp: NOW }, 'inventory');

@@ -34,13 +34,13 @@ const PRINCIPAL: Principal = {
 
 function setup(
   respond: Responder,
-  { mode = 'introspection', jwtCheck }: { mode?: AuthMode; jwtCheck?: JwtCheck } = {},
+  { mode = 'introspection', jwtCheck, service = 'service-b' }: { mode?: AuthMode; jwtCheck?: JwtCheck; service?: string } = {},
 ) {
   const lookups: VerdictLookup[] = [];
   const clock = frozenClock();
   const fake = createFakeFetch(respond);
   const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch });
-  const identity = createServiceIdentity(keycloak, fakeCredentials('service-b', 'secret-b'));
+  const identity = createServiceIdentity(keycloak, fakeCredentials(service, `secret-of-${service}`));
   const authority = createTokenAuthority({
     identity,
     mode,
@@ -67,7 +67,7 @@ describe('createTokenAuthority', () => {
       expect(principal).toEqual(PRINCIPAL);
       const [call] = fake.calls;
       expect(call?.url).toBe(INTROSPECTION_ENDPOINT);
-      expect(call?.headers.get('authorization')).toBe(basicHeader('service-b', 'secret-b'));
+      expect(call?.headers.get('authorization')).toBe(basicHeader('service-b', 'secret-of-service-b'));
       expect(call && formOf(call)).toMatchObject({ token: 'token-1' });
     });
 
@@ -86,6 +86,26 @@ describe('createTokenAuthority', () => {
 
       // Assess
       expect(error.code).toBe(code);
+    });
+
+    it("judges the audience and the permissions by the protected service's own client id (service-c)", async () => {
+      // Prepare: C's authorizer; one token meant for C, one for B
+      const forC = activeAnswer({ aud: 'service-c', azp: 'service-b', resource_access: { 'service-c': { roles: ['analytics.run'] } } });
+      const { fake, authority } = setup((call) => jsonResponse(formOf(call).token === 'token-for-c' ? forC : activeAnswer()), {
+        service: 'service-c',
+      });
+
+      // Act
+      const principal = await authority.authorize('token-for-c');
+      const error = await rejectionOf(authority.authorize('token-for-b'));
+
+      // Assess
+      expect(principal).toEqual({ ...PRINCIPAL, clientId: 'service-b', permissions: ['analytics.run'] });
+      expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_WRONG_AUDIENCE', message: 'Token is not meant for service-c' });
+      expect(fake.calls.map((call) => call.headers.get('authorization'))).toEqual([
+        basicHeader('service-c', 'secret-of-service-c'),
+        basicHeader('service-c', 'secret-of-service-c'),
+      ]);
     });
 
     it('reuses a positive verdict without introspecting again', async () => {
@@ -259,6 +279,33 @@ describe('createTokenAuthority', () => {
       expect(principal).toEqual(PRINCIPAL);
       expect(checked).toEqual(['token-1']);
       expect(introspections()).toBe(0);
+    });
+
+    it('refuses as TOKEN_EXPIRED a token the local check accepted within its clock tolerance', async () => {
+      // Prepare: jose accepts a token up to its clock tolerance past exp; the authority must not hand it out
+      const jwtCheck: JwtCheck = async () => ({ ...PRINCIPAL, exp: FIXED_NOW_SECONDS - 3 });
+      const { authority } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt', jwtCheck });
+
+      // Act
+      const error = await rejectionOf(authority.authorize('token-1'));
+
+      // Assess
+      expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_EXPIRED', message: 'Token has expired' });
+    });
+
+    it('refuses as TOKEN_EXPIRED a token whose cached verdict it had accepted, once exp has passed', async () => {
+      // Prepare
+      const jwtCheck: JwtCheck = async () => ({ ...PRINCIPAL, exp: FIXED_NOW_SECONDS + 20 });
+      const { clock, authority } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt', jwtCheck });
+      const before = await authority.authorize('token-1');
+
+      // Act
+      clock.advanceSeconds(20);
+      const error = await rejectionOf(authority.authorize('token-1'));
+
+      // Assess
+      expect(before.exp).toBe(FIXED_NOW_SECONDS + 20);
+      expect(error.code).toBe('TOKEN_EXPIRED');
     });
 
     it('does not cache a local rejection', async () => {

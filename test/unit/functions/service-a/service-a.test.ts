@@ -93,12 +93,17 @@ function iamSignedRunRequest() {
 
 let userToken: string;
 
-function asUserRequest({ permissions = ['orders.read'], exp = FIXED_NOW_SECONDS + 300 }: { permissions?: string[]; exp?: number } = {}) {
+function asUserRequest({
+  permissions = ['orders.read'],
+  exp = FIXED_NOW_SECONDS + 300,
+  authorizedToken = userToken,
+}: { permissions?: string[]; exp?: number; authorizedToken?: string } = {}) {
   return proxyEvent({
     httpMethod: 'GET',
     resource: '/run-service-b/as-user',
     headers: { authorization: `Bearer ${userToken}` },
     authorizer: authorizerContext({ sub: 'alice-id', clientId: 'demo-cli', exp, permissions }),
+    authorizedToken,
   });
 }
 
@@ -255,6 +260,20 @@ describe('createServiceAHandler', () => {
         }),
       ]);
       expect(bCalls()[0]?.headers.get('authorization')).toBe(`Bearer ${tokenOfA('exchanged', 1)}`);
+    });
+
+    it('answers 401 TOKEN_NOT_AUTHORIZED, exchanging and calling nothing, when the request carries a token other than the one the authorizer checked', async () => {
+      // Prepare
+      const { handler, tokenCalls, bCalls } = setup();
+      const checkedToken = await signJwt({ iss: ISSUER, sub: 'alice-id', aud: 'service-a', azp: 'web-app', typ: 'Bearer', jti: 'checked' });
+
+      // Act
+      const result = await handler(asUserRequest({ authorizedToken: checkedToken }));
+
+      // Assess
+      expect(result.statusCode).toBe(401);
+      expect(bodyOf(result)).toMatchObject({ error: 'TOKEN_NOT_AUTHORIZED' });
+      expect({ tokenCalls: tokenCalls().length, bCalls: bCalls().length }).toEqual({ tokenCalls: 0, bCalls: 0 });
     });
 
     it('drops the exchanged token after a 401 from B, exchanges once more and retries once', async () => {

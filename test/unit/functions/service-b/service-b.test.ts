@@ -86,12 +86,15 @@ function processRequest({
   exp = FIXED_NOW_SECONDS + 300,
   headers = {},
   authorizer,
+  authorizedToken = subjectToken,
 }: {
   body?: string | null;
   permissions?: string[];
   exp?: number;
   headers?: Record<string, string>;
   authorizer?: Record<string, unknown> | null;
+  /** The token authorizer-b decided on (its hash is the context's `tokenHash`): the request's own by default. */
+  authorizedToken?: string;
 } = {}) {
   return proxyEvent({
     httpMethod: 'POST',
@@ -99,6 +102,7 @@ function processRequest({
     headers: { Authorization: `Bearer ${subjectToken}`, 'content-type': 'application/json', ...headers },
     body,
     authorizer: authorizer === undefined ? authorizerContext({ sub: 'user-1', clientId: 'service-a', exp, permissions }) : authorizer,
+    authorizedToken,
   });
 }
 
@@ -372,6 +376,20 @@ describe('createServiceBHandler', () => {
     });
 
     describe('re-checking the authorizer context', () => {
+      it('answers 401 TOKEN_NOT_AUTHORIZED, exchanging nothing, when the request carries a token other than the one authorizer-b checked', async () => {
+        // Prepare: authorizer-b decided on another token (a duplicated Authorization header reaching each side differently)
+        const { handler, fake } = setup();
+        const checkedToken = await signJwt({ iss: ISSUER, sub: 'user-1', aud: 'service-b', azp: 'service-a', typ: 'Bearer', jti: 'checked' });
+
+        // Act
+        const result = await handler(processRequest({ authorizedToken: checkedToken }));
+
+        // Assess
+        expect(result.statusCode).toBe(401);
+        expect(bodyOf(result)).toMatchObject({ error: 'TOKEN_NOT_AUTHORIZED' });
+        expect(fake.calls).toHaveLength(0);
+      });
+
       it('answers 401 when there is no authorizer context', async () => {
         // Prepare
         const { handler, fake } = setup();
@@ -432,6 +450,7 @@ describe('createServiceBHandler', () => {
         headers: { Authorization: `Bearer ${subjectToken}` },
         body: JSON.stringify(body),
         authorizer: authorizerContext({ sub: 'user-1', clientId: 'service-a', exp: FIXED_NOW_SECONDS + 300, permissions }),
+        authorizedToken: subjectToken,
       });
     }
 
@@ -466,6 +485,21 @@ describe('createServiceBHandler', () => {
       expect(exchange && formOf(exchange)).toMatchObject({ audience: 'inventory', subject_token: subjectToken });
       expect(forward?.headers.get('authorization')).toBe(`Bearer ${exchangedToken('inventory', 1)}`);
       expect(JSON.parse(forward?.body ?? '')).toEqual({ sku: 'SKU-1', delta: 5 });
+    });
+
+    it('forwards nothing to the inventory service when the request carries a token other than the one authorizer-b checked', async () => {
+      // Prepare
+      const { handler, fake } = setup({ inventory: () => jsonResponse({ adjusted: { sku: 'SKU-1', delta: 5 }, by: 'inventory' }) });
+      const event = adjustRequest({ sku: 'SKU-1', delta: 5 }, ['inventory.adjust']);
+      event.headers = { Authorization: 'Bearer some-other-token' };
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(result.statusCode).toBe(401);
+      expect(bodyOf(result)).toMatchObject({ error: 'TOKEN_NOT_AUTHORIZED' });
+      expect(fake.calls).toHaveLength(0);
     });
 
     it('answers 403 without inventory.adjust', async () => {

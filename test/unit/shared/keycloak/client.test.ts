@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KeycloakUnavailableError, TokenExchangeDeniedError, clientSecretBasic, createKeycloakClient, type KeycloakCallKind, type KeycloakRoundTrip } from 'keycloak-lambda-s2s';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { basicHeader } from '../../helpers/fake-credentials';
@@ -235,10 +235,14 @@ describe('createKeycloakClient', () => {
     });
   });
 
-  it('passes the configured timeout to each call as an abort signal', async () => {
+  it.each([
+    ['the configured timeout', { timeoutMs: 1500 }, 1500],
+    ['3000 ms by default', {}, 3000],
+  ] as const)('passes %s to each call as an abort signal', async (_case, options, expected) => {
     // Prepare
+    const timeouts = vi.spyOn(AbortSignal, 'timeout');
     const fake = createFakeFetch(() => jsonResponse({ active: false }));
-    const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch, timeoutMs: 1500 });
+    const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch, ...options });
 
     // Act
     await keycloak.introspect(AUTH, 't');
@@ -246,5 +250,6 @@ describe('createKeycloakClient', () => {
     // Assess
     expect(fake.calls[0]?.signal).toBeInstanceOf(AbortSignal);
     expect(fake.calls[0]?.signal?.aborted).toBe(false);
+    expect(timeouts.mock.calls).toEqual([[expected]]);
   });
 });

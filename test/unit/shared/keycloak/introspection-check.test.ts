@@ -60,7 +60,7 @@ describe('acceptIntrospection', () => {
       const error = rejectionOf(activeResult({ typ }));
 
       // Assess
-      expect(error.code).toBe('TOKEN_WRONG_TYPE');
+      expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_WRONG_TYPE', message: 'Token is not a Bearer access token' });
     });
 
     it('rejects a token without any type', () => {
@@ -90,7 +90,7 @@ describe('acceptIntrospection', () => {
       const error = rejectionOf(activeResult({ iss }));
 
       // Assess
-      expect(error.code).toBe('TOKEN_WRONG_ISSUER');
+      expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_WRONG_ISSUER', message: 'Token was issued by another issuer' });
     });
   });
 

@@ -1,7 +1,7 @@
-import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KeycloakUnavailableError, createJwtCheck, type JwtCheckOptions } from 'keycloak-lambda-s2s';
-import { FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
+import { FIXED_NOW_MS, FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
 import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { TEST_KID, signJwt, testJwks, unsignedJwt } from '../../helpers/jwt';
 import { ISSUER } from '../../helpers/keycloak';
@@ -45,6 +45,20 @@ function setup(respond: Responder = () => jsonResponse(jwks), options: Partial<J
     ...options,
   });
   return { fake, check, jwksFetches: () => jwksFetches };
+}
+
+/** A check with only the required options: every default in force. */
+function setupWithDefaults(options: Partial<JwtCheckOptions> = {}) {
+  const fake = createFakeFetch(() => jsonResponse(jwks));
+  const check = createJwtCheck({
+    jwksUri: JWKS_URI,
+    issuer: ISSUER,
+    audience: 'service-b',
+    fetch: fake.fetch,
+    now: frozenClock().now,
+    ...options,
+  });
+  return { fake, check };
 }
 
 describe('createJwtCheck', () => {
@@ -112,6 +126,7 @@ describe('createJwtCheck', () => {
 
       // Assess
       expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_MALFORMED', message: 'Token is not a JWT' });
+      expect(error.cause).toMatchObject({ code: 'ERR_JWT_INVALID' });
       expect(fake.calls).toHaveLength(0);
     });
 
@@ -123,7 +138,10 @@ describe('createJwtCheck', () => {
       const error = await rejectionOf(check(await signJwt(claims({ iss: 'http://keycloak.test:8080/realms/other' }))));
 
       // Assess
-      expect(error.code).toBe('TOKEN_WRONG_ISSUER');
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: 'TOKEN_WRONG_ISSUER',
+        message: 'Token was issued by another issuer',
+      });
       expect(fake.calls).toHaveLength(0);
     });
   });
@@ -137,7 +155,11 @@ describe('createJwtCheck', () => {
       const error = await rejectionOf(check(await signJwt(claims({ aud: 'service-c' }))));
 
       // Assess
-      expect(error.code).toBe('TOKEN_WRONG_AUDIENCE');
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: 'TOKEN_WRONG_AUDIENCE',
+        message: 'Token is not meant for this service',
+      });
+      expect(error.cause).toMatchObject({ claim: 'aud' });
     });
 
     it('refuses a token expired beyond the clock tolerance as TOKEN_EXPIRED', async () => {
@@ -148,7 +170,8 @@ describe('createJwtCheck', () => {
       const error = await rejectionOf(check(await signJwt(claims({ exp: FIXED_NOW_SECONDS - 6 }))));
 
       // Assess
-      expect(error.code).toBe('TOKEN_EXPIRED');
+      expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_EXPIRED', message: 'Token has expired' });
+      expect(error.cause).toMatchObject({ code: 'ERR_JWT_EXPIRED' });
     });
 
     it('accepts a token expired within the clock tolerance', async () => {
@@ -171,6 +194,7 @@ describe('createJwtCheck', () => {
 
       // Assess
       expect({ code: error.code, message: error.message }).toEqual({ code: 'TOKEN_MALFORMED', message: 'Token claim "nbf" is invalid' });
+      expect(error.cause).toMatchObject({ claim: 'nbf' });
     });
 
     it.each(['exp', 'sub'])('refuses a token without %s', async (claim) => {
@@ -182,8 +206,11 @@ describe('createJwtCheck', () => {
       // Act
       const error = await rejectionOf(check(await signJwt(payload)));
 
-      // Assess
-      expect(error.code).toBe('TOKEN_MALFORMED');
+      // Assess: jose's required-claims check, before the principal is built
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: 'TOKEN_MALFORMED',
+        message: `Token claim "${claim}" is invalid`,
+      });
     });
 
     it.each([['Refresh'], ['ID'], [undefined]])('refuses a token whose typ is %s as TOKEN_WRONG_TYPE', async (typ) => {
@@ -194,7 +221,10 @@ describe('createJwtCheck', () => {
       const error = await rejectionOf(check(await signJwt(claims({ typ }))));
 
       // Assess
-      expect(error.code).toBe('TOKEN_WRONG_TYPE');
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: 'TOKEN_WRONG_TYPE',
+        message: 'Token is not a Bearer access token',
+      });
     });
 
     it('refuses a token without azp as TOKEN_MALFORMED', async () => {
@@ -240,17 +270,44 @@ describe('createJwtCheck', () => {
       expect(error.code).toBe('TOKEN_MALFORMED');
     });
 
-    it('refuses an HMAC-signed token, even with a key that would verify', async () => {
-      // Prepare
-      const { check } = setup();
-      const hs256 = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: TEST_KID }).sign(new TextEncoder().encode('k'.repeat(32)));
+    it.each(['HS256', 'HS384', 'HS512'])(
+      'refuses a %s token before any key lookup, even when the JWKS serves the HMAC key that verifies it',
+      async (alg) => {
+        // Prepare: a symmetric key published in the key set (a misconfigured realm) that the token is signed with
+        const secret = new TextEncoder().encode('k'.repeat(64));
+        const hmacKey: JWK = { kty: 'oct', k: Buffer.from(secret).toString('base64url'), kid: 'hmac-key', use: 'sig', alg };
+        const { check, fake } = setup(() => jsonResponse({ keys: [hmacKey, ...jwks.keys] }));
+        const token = await new SignJWT(claims()).setProtectedHeader({ alg, kid: 'hmac-key', typ: 'JWT' }).sign(secret);
 
-      // Act
-      const error = await rejectionOf(check(hs256));
+        // Act
+        const error = await rejectionOf(check(token));
 
-      // Assess
-      expect(error.code).toBe('TOKEN_MALFORMED');
-    });
+        // Assess: the algorithm allow-list refused it, not a failed key lookup
+        expect({ code: error.code, cause: (error.cause as { code?: string }).code }).toEqual({
+          code: 'TOKEN_MALFORMED',
+          cause: 'ERR_JOSE_ALG_NOT_ALLOWED',
+        });
+        expect(fake.calls).toHaveLength(0);
+      },
+    );
+
+    // The list is written out, not imported: a test fed from the constant it checks cannot notice the constant changing.
+    it.each(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])(
+      'accepts a token signed with %s by a key of the realm',
+      async (alg) => {
+        // Prepare
+        const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+        const key = { ...(await exportJWK(publicKey)), kid: `key-${alg}`, use: 'sig', alg };
+        const { check } = setup(() => jsonResponse({ keys: [key] }));
+        const token = await new SignJWT(claims()).setProtectedHeader({ alg, kid: `key-${alg}`, typ: 'JWT' }).sign(privateKey);
+
+        // Act
+        const principal = await check(token);
+
+        // Assess
+        expect(principal.sub).toBe('user-1');
+      },
+    );
 
     it('refuses an unsigned token (alg none)', async () => {
       // Prepare
@@ -288,6 +345,108 @@ describe('createJwtCheck', () => {
 
       // Assess
       expect(principal.sub).toBe('user-1');
+    });
+  });
+
+  describe('defaults', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('tolerates 5 s of clock skew on exp by default', async () => {
+      // Prepare
+      const { check } = setupWithDefaults();
+
+      // Act
+      const within = await check(await signJwt(claims({ exp: FIXED_NOW_SECONDS - 4 }))).then((p) => p.exp);
+      const beyond = await rejectionOf(check(await signJwt(claims({ exp: FIXED_NOW_SECONDS - 6 }))));
+
+      // Assess
+      expect({ within, beyond: beyond.code }).toEqual({ within: FIXED_NOW_SECONDS - 4, beyond: 'TOKEN_EXPIRED' });
+    });
+
+    it('refetches the JWKS for an unknown kid at most once per 30 s by default', async () => {
+      // Prepare: jose times the cooldown with Date.now, so the system clock is the one to move
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(FIXED_NOW_MS);
+      const { check, fake } = setupWithDefaults();
+      await check(await signJwt(claims()));
+      const unknownKid = await signJwt(claims(), { kid: 'rotated-key' });
+
+      // Act
+      vi.setSystemTime(FIXED_NOW_MS + 29_000);
+      const during = await rejectionOf(check(unknownKid));
+      const fetchesDuringCooldown = fake.calls.length;
+      vi.setSystemTime(FIXED_NOW_MS + 30_001);
+      const after = await rejectionOf(check(unknownKid));
+
+      // Assess
+      expect({ during: during.code, after: after.code }).toEqual({ during: 'TOKEN_MALFORMED', after: 'TOKEN_MALFORMED' });
+      expect({ fetchesDuringCooldown, fetchesAfter: fake.calls.length }).toEqual({ fetchesDuringCooldown: 1, fetchesAfter: 2 });
+    });
+
+    it('honours a configured JWKS cooldown', async () => {
+      // Prepare
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(FIXED_NOW_MS);
+      const { check, fake } = setupWithDefaults({ jwksCooldownMs: 120_000 });
+      await check(await signJwt(claims()));
+      const unknownKid = await signJwt(claims(), { kid: 'rotated-key' });
+
+      // Act
+      vi.setSystemTime(FIXED_NOW_MS + 119_000);
+      await rejectionOf(check(unknownKid));
+      const fetchesDuringCooldown = fake.calls.length;
+      vi.setSystemTime(FIXED_NOW_MS + 120_001);
+      await rejectionOf(check(unknownKid));
+
+      // Assess
+      expect({ fetchesDuringCooldown, fetchesAfter: fake.calls.length }).toEqual({ fetchesDuringCooldown: 1, fetchesAfter: 2 });
+    });
+
+    it('trusts fetched keys for 10 minutes by default, then fetches them again', async () => {
+      // Prepare
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(FIXED_NOW_MS);
+      const { check, fake } = setupWithDefaults();
+      const token = await signJwt(claims());
+      await check(token);
+
+      // Act
+      vi.setSystemTime(FIXED_NOW_MS + 599_000);
+      await check(token);
+      const fetchesWhileFresh = fake.calls.length;
+      vi.setSystemTime(FIXED_NOW_MS + 600_001);
+      await check(token);
+
+      // Assess
+      expect({ fetchesWhileFresh, fetchesAfter: fake.calls.length }).toEqual({ fetchesWhileFresh: 1, fetchesAfter: 2 });
+    });
+
+    it.each([
+      ['3000 ms by default', {}, 3000],
+      ['the configured timeout', { timeoutMs: 1200 }, 1200],
+    ] as const)('gives the JWKS fetch %s', async (_case, options, expected) => {
+      // Prepare
+      const timeout = vi.spyOn(AbortSignal, 'timeout');
+      const { check } = setupWithDefaults(options);
+
+      // Act
+      await check(await signJwt(claims()));
+
+      // Assess
+      expect(timeout.mock.calls).toEqual([[expected]]);
+    });
+
+    it('never follows a redirect of the JWKS request', async () => {
+      // Prepare
+      const { check, fake } = setupWithDefaults();
+
+      // Act
+      await check(await signJwt(claims()));
+
+      // Assess
+      expect(fake.calls.map((c) => c.redirect)).toEqual(['manual']);
     });
   });
 

@@ -3,8 +3,8 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { sha256, createTokenAuthority, createKeycloakClient, type KeycloakCallKind, createServiceIdentity, defineRouteTable } from 'keycloak-lambda-s2s';
 import { createAuthorizer, createAuthorizerHandler, type AuthorizerDependencies, type Env } from 'keycloak-lambda-s2s/lambda';
-import { describe, expect, it } from 'vitest';
-import { FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FIXED_NOW_MS, FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
 import { API_STAGE_PREFIX, lambdaContext, tokenAuthorizerEvent } from '../../helpers/events';
 import { basicHeader, fakeCredentials } from '../../helpers/fake-credentials';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
@@ -366,13 +366,70 @@ describe('createAuthorizer', () => {
   });
 
 
-  function secretsClientWith(secret: string): SecretsManagerClient {
+  function secretsClientWith(secret: string, service = 'service-b'): SecretsManagerClient {
     const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     mockClient(client)
-      .on(GetSecretValueCommand, { SecretId: 'dev/keycloak/service-b' })
-      .resolves({ SecretString: JSON.stringify({ client_id: 'service-b', client_secret: secret }) });
+      .on(GetSecretValueCommand, { SecretId: `dev/keycloak/${service}` })
+      .resolves({ SecretString: JSON.stringify({ client_id: service, client_secret: secret }) });
     return client;
   }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("wires service-c's settings into the local check in jwt mode: its audience, clock tolerance, JWKS cooldown and Keycloak timeout", async () => {
+    // Prepare: jose times the JWKS cooldown with Date.now, so the system clock is the one to move
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(FIXED_NOW_MS);
+    const timeouts = vi.spyOn(AbortSignal, 'timeout');
+    const jwks = await testJwks();
+    const claims = { iss: ISSUER, sub: 'user-1', azp: 'service-a', typ: 'Bearer', exp: FIXED_NOW_SECONDS + 300 };
+    const forC = await signJwt({ ...claims, aud: 'service-c', resource_access: { 'service-c': { roles: ['analytics.run'] } } });
+    const forB = await signJwt({ ...claims, aud: 'service-b', resource_access: { 'service-b': { roles: B_PERMISSIONS } } });
+    const notYetValid = await signJwt({ ...claims, aud: 'service-c', nbf: FIXED_NOW_SECONDS + 3 });
+    const unknownKid = await signJwt({ ...claims, aud: 'service-c' }, { kid: 'rotated-key' });
+    const fake = createFakeFetch(() => jsonResponse(jwks));
+    const handler = createAuthorizer({
+      routes: ROUTES,
+      env: {
+        ...ENV,
+        SERVICE_NAME: 'service-c',
+        CLIENT_SECRET_ID: 'dev/keycloak/service-c',
+        AUTH_MODE: 'jwt',
+        JWKS_COOLDOWN_SECONDS: '45',
+        JWT_CLOCK_TOLERANCE_SECONDS: '0',
+        KEYCLOAK_TIMEOUT_MS: '1500',
+      },
+      overrides: {
+        fetch: fake.fetch,
+        secretsClient: secretsClientWith('stored-secret', 'service-c'),
+        now: frozenClock().now,
+        logger: createFakeLogger().logger,
+      },
+    });
+
+    // Act
+    const policy = await handler(tokenAuthorizerEvent(`Bearer ${forC}`));
+    const refusedForB = await failureOf(handler(tokenAuthorizerEvent(`Bearer ${forB}`)));
+    const refusedNotYetValid = await failureOf(handler(tokenAuthorizerEvent(`Bearer ${notYetValid}`)));
+    vi.setSystemTime(FIXED_NOW_MS + 44_000);
+    await failureOf(handler(tokenAuthorizerEvent(`Bearer ${unknownKid}`)));
+    const fetchesDuringCooldown = fake.calls.length;
+    vi.setSystemTime(FIXED_NOW_MS + 45_001);
+    await failureOf(handler(tokenAuthorizerEvent(`Bearer ${unknownKid}`)));
+
+    // Assess
+    expect(policy.policyDocument.Statement[0]).toEqual({
+      Action: 'execute-api:Invoke',
+      Effect: 'Allow',
+      Resource: [`${API_STAGE_PREFIX}/POST/api/compute`],
+    });
+    expect(policy.context).toMatchObject({ permissions: 'analytics.run' });
+    expect({ forB: refusedForB.message, notYetValid: refusedNotYetValid.message }).toEqual({ forB: 'Unauthorized', notYetValid: 'Unauthorized' });
+    expect({ fetchesDuringCooldown, fetchesAfter: fake.calls.length }).toEqual({ fetchesDuringCooldown: 1, fetchesAfter: 2 });
+    expect(timeouts.mock.calls).toEqual([[1500], [1500]]);
+  });
 
   it('wires settings, Secrets Manager and Keycloak: introspection mode authorizes with the stored secret', async () => {
     // Prepare
@@ -399,6 +456,28 @@ describe('createAuthorizer', () => {
     expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT]);
     expect(fake.calls[0]?.headers.get('authorization')).toBe(basicHeader('service-b', 'stored-secret'));
     expect(roundTrips).toEqual(['introspect']);
+  });
+
+  it('judges expiry by the clock it is given', async () => {
+    // Prepare: an answer valid for 300 s, a clock 400 s later
+    const clock = frozenClock();
+    clock.advanceSeconds(400);
+    const handler = createAuthorizer({
+      routes: ROUTES,
+      env: ENV,
+      overrides: {
+        fetch: createFakeFetch(() => jsonResponse(activeAnswer())).fetch,
+        secretsClient: secretsClientWith('stored-secret'),
+        now: clock.now,
+        logger: createFakeLogger().logger,
+      },
+    });
+
+    // Act
+    const failure = await failureOf(handler(tokenAuthorizerEvent('Bearer token-1')));
+
+    // Assess
+    expect(failure.message).toBe('Unauthorized');
   });
 
   it('verifies the JWT against the realm JWKS, then introspects, in the default jwt+introspection mode', async () => {

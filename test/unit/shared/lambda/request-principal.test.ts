@@ -33,6 +33,31 @@ describe('principalFromContext', () => {
     });
   });
 
+  it("carries the session id of a user's token, and none for an empty one", () => {
+    // Prepare
+    const context = authorizerContext({ exp: FIXED_NOW_SECONDS + 60, permissions: ['orders.approve', 'inventory.adjust'] });
+
+    // Act
+    const withSid = principalFromContext(proxyEvent({ authorizer: { ...context, sid: 'session-1' } }), ROUTE, frozenClock().now);
+    const emptySid = principalFromContext(proxyEvent({ authorizer: { ...context, sid: '' } }), ROUTE, frozenClock().now);
+
+    // Assess
+    expect(withSid.sid).toBe('session-1');
+    expect('sid' in emptySid).toBe(false);
+  });
+
+  it('reads an empty permissions value as no permission at all', () => {
+    // Prepare
+    const open: RouteRule = { ...ROUTE, permissions: [] };
+    const event = proxyEvent({ authorizer: { sub: 's', clientId: 'service-a', exp: String(FIXED_NOW_SECONDS + 60), permissions: '' } });
+
+    // Act
+    const principal = principalFromContext(event, open, frozenClock().now);
+
+    // Assess
+    expect(principal.permissions).toEqual([]);
+  });
+
   it('reads exp whether API Gateway passed it as a string or a number', () => {
     // Prepare
     const event = proxyEvent({
@@ -77,6 +102,9 @@ describe('principalFromContext', () => {
     ['no sub', { clientId: 'c', exp: '9999999999' }],
     ['no clientId', { sub: 's', exp: '9999999999' }],
     ['a non-numeric exp', { sub: 's', clientId: 'c', exp: 'soon' }],
+    ['no exp', { sub: 's', clientId: 'c' }],
+    ['a null exp', { sub: 's', clientId: 'c', exp: null }],
+    ['an empty exp', { sub: 's', clientId: 'c', exp: '' }],
   ])('rejects a context with %s as TOKEN_MISSING', (_case, context) => {
     // Prepare
     const event = proxyEvent({ authorizer: context });
@@ -150,7 +178,7 @@ describe('authorizedBearerToken', () => {
     const error = thrownBy(() => authorizedBearerToken(withHeader('Bearer token-2', sha256('token-1'))));
 
     expect(error).toBeInstanceOf(TokenRejectedError);
-    expect((error as TokenRejectedError).code).toBe('TOKEN_NOT_AUTHORIZED');
+    expect(error).toMatchObject({ code: 'TOKEN_NOT_AUTHORIZED', message: 'The bearer token is not the one the authorizer checked' });
   });
 
   it('refuses when the context carries no token hash at all', () => {
