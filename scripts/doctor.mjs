@@ -173,7 +173,7 @@ async function diagnose() {
   const clientResults = {
     [A]: checkClient(A, clients[A], { realm: config.realm, serviceAccount: 'required' }),
     [B]: checkClient(B, clients[B], { realm: config.realm, serviceAccount: 'required' }),
-    [C]: checkClient(C, clients[C], { realm: config.realm, serviceAccount: 'recommended' }),
+    [C]: checkClient(C, clients[C], { realm: config.realm, serviceAccount: 'unneeded' }),
   };
   results.push(...Object.values(clientResults));
   results.push(checkUserFacingScopes(await admin.get('/clients')));

@@ -42,7 +42,7 @@ export function checkIssuer(expected, discovered) {
  * and (for the clients that get their own tokens) have a service account.
  * @param {string} clientId
  * @param {any} client its admin representation, or undefined when missing
- * @param {{ realm: string, serviceAccount: 'required' | 'recommended' }} options
+ * @param {{ realm: string, serviceAccount: 'required' | 'recommended' | 'unneeded' }} options
  * @returns {CheckResult}
  */
 export function checkClient(clientId, client, { realm, serviceAccount }) {
@@ -67,6 +67,14 @@ export function checkClient(clientId, client, { realm, serviceAccount }) {
       name,
       `${clientId} authenticates with "${client.clientAuthenticatorType}", but the kit sends a client secret (HTTP Basic).`,
       `Set its Client Authenticator to "Client Id and Secret" (Clients → ${clientId} → Credentials).`,
+    );
+  }
+  if (serviceAccount === 'unneeded') {
+    if (!client.serviceAccountsEnabled) return pass(name, `${clientId} is a confidential client (client secret) without a service account: it calls nobody as itself`);
+    return warn(
+      name,
+      `${clientId} has a service account it does not need: its secret alone can mint tokens of its own.`,
+      `Turn off Service accounts (Clients → ${clientId} → Settings → Capability config; "serviceAccountsEnabled": false).`,
     );
   }
   if (!client.serviceAccountsEnabled) {

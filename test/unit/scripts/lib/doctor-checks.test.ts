@@ -382,3 +382,15 @@ describe('checkBruteForceProtection', () => {
     expect(off).toMatchObject({ status: 'warn', fix: expect.stringContaining('"bruteForceProtected": true') });
   });
 });
+
+describe("checkClient for a client that calls nobody as itself ('unneeded')", () => {
+  it('passes without a service account, and warns with the fix when one is on', () => {
+    // Act
+    const without = checkClient('service-c', { ...confidential, clientId: 'service-c', serviceAccountsEnabled: false }, { realm: 'r', serviceAccount: 'unneeded' });
+    const withOne = checkClient('service-c', { ...confidential, clientId: 'service-c' }, { realm: 'r', serviceAccount: 'unneeded' });
+
+    // Assess
+    expect(without.status).toBe('pass');
+    expect(withOne).toMatchObject({ status: 'warn', fix: expect.stringContaining('"serviceAccountsEnabled": false') });
+  });
+});
