@@ -4,7 +4,7 @@
  * A function that does not trust the certificate fails closed with its own code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OfflineInstance, callWithGuard, startOfflineInstance } from './helpers/side-stack';
+import { type OfflineInstance, callWithGuard, startOfflineInstance, warmUp } from './helpers/side-stack';
 import { api, stack } from './helpers/stack';
 
 // Only a stack that serves Keycloak over HTTPS can show this; `npm run test:tls` runs it on one
@@ -15,7 +15,9 @@ describe.runIf(stack.keycloakTls)('Keycloak over HTTPS', () => {
   beforeAll(async () => {
     // The same functions, without the stack's authority among the ones they trust.
     untrusting = await startOfflineInstance('untrusting', { NODE_EXTRA_CA_CERTS: '' });
-  }, 180_000);
+    // Starting a second instance loads the machine: let the stack's chain answer once before the tests.
+    await warmUp(stack.apiUrl);
+  }, 240_000);
 
   afterAll(async () => {
     await untrusting?.stop();
