@@ -1,8 +1,7 @@
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADJUSTMENT, ORDER, type ProbeClient, createProbeClient, expectRefused } from '../helpers/attack';
 import { LOG_FLUSH_MS, type OfflineInstance, callWithGuard, jsonLines, startOfflineInstance, warmUp } from '../helpers/side-stack';
-import { type ApiAnswer, clientToken, exchangedToken, sleep, userToken } from '../helpers/stack';
+import { type ApiAnswer, clientToken, exchangedToken, rawPost, sleep, userToken } from '../helpers/stack';
 
 // API Gateway's TOKEN-authorizer behaviour as the local gateway reproduces it (docs/local-gateway.md):
 // the result cached per authorizer and identity value for resultTtlInSeconds, the cached policy
@@ -31,30 +30,6 @@ async function authorizerBInvocations(instance: OfflineInstance, action: () => P
 
 const adjust = (instance: OfflineInstance, token: string) => callWithGuard(instance.apiUrl, 'POST', '/api/inventory/adjust', { token, body: ADJUSTMENT });
 const processOrder = (instance: OfflineInstance, token: string) => callWithGuard(instance.apiUrl, 'POST', '/api/process', { token, body: ORDER });
-
-/** POSTs to an instance with raw header lines (repeated names allowed, values as given), which fetch cannot do. */
-function rawPost(instance: OfflineInstance, path: string, headerLines: [string, string][], body: unknown): Promise<ApiAnswer> {
-  const url = new URL(`${instance.apiUrl}${path}`);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: [['host', url.host], ['content-type', 'application/json'], ...headerLines].flat(),
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text, text, headers: new Headers() }));
-      },
-    );
-    request.on('error', reject);
-    request.end(JSON.stringify(body));
-  });
-}
 
 describe('the local gateway with the kit’s authorizers', () => {
   let gateway: OfflineInstance;
@@ -179,7 +154,7 @@ describe('the local gateway with the kit’s authorizers', () => {
       let answer: ApiAnswer | undefined;
 
       const invocations = await authorizerBInvocations(gateway, async () => {
-        answer = await rawPost(gateway, '/api/inventory/adjust', lines(token), ADJUSTMENT);
+        answer = await rawPost(gateway.apiUrl, '/api/inventory/adjust', lines(token), ADJUSTMENT);
       });
 
       expect(answer?.status).toBe(200);
@@ -204,7 +179,7 @@ describe('the local gateway with the kit’s authorizers', () => {
       let answer: ApiAnswer | undefined;
 
       const invocations = await authorizerBInvocations(gateway, async () => {
-        answer = await rawPost(gateway, '/api/inventory/adjust', lines(token), ADJUSTMENT);
+        answer = await rawPost(gateway.apiUrl, '/api/inventory/adjust', lines(token), ADJUSTMENT);
       });
 
       expectRefused(answer!, 401, token);
@@ -214,7 +189,7 @@ describe('the local gateway with the kit’s authorizers', () => {
     it('still serves the valid token of the cases above on its own (control)', async () => {
       const token = await clientToken('service-a');
 
-      expect((await rawPost(gateway, '/api/inventory/adjust', [['authorization', `Bearer ${token}`]], ADJUSTMENT)).status).toBe(200);
+      expect((await rawPost(gateway.apiUrl, '/api/inventory/adjust', [['authorization', `Bearer ${token}`]], ADJUSTMENT)).status).toBe(200);
     });
   });
 });

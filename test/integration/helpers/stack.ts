@@ -3,6 +3,7 @@
  * emulator and serverless offline), which `npm test` brings up through scripts/with-stack.mjs.
  */
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { stackConfig } from '../../../scripts/lib/config.mjs';
 import { devClientKey, signedJwtClients } from '../../../scripts/lib/dev-keys.mjs';
@@ -112,6 +113,43 @@ export async function api(
     // keep text
   }
   return { status: response.status, body: parsed, text, headers: response.headers };
+}
+
+/**
+ * POSTs `body` to `baseUrl + path` with raw header lines (repeated names allowed, values as given),
+ * which fetch cannot send. The body is parsed as JSON when it is JSON.
+ */
+export function rawPost(baseUrl: string, path: string, headerLines: [string, string][], body: unknown): Promise<ApiAnswer> {
+  const url = new URL(`${baseUrl}${path}`);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: [['host', url.host], ['content-type', 'application/json'], ...headerLines].flat(),
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // keep the text
+          }
+          resolve({ status: response.statusCode ?? 0, body: parsed, text, headers: new Headers() });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
 }
 
 /** Keycloak's own request counters (management port /metrics), by endpoint. */

@@ -1,42 +1,9 @@
-import http from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADJUSTMENT, COMPUTE, ORDER, expectRefused, withoutIntrospection } from '../helpers/attack';
-import { type ApiAnswer, api, clientToken, devSecret, stack } from '../helpers/stack';
+import { api, clientToken, devSecret, rawPost, stack } from '../helpers/stack';
 
 // The Authorization header itself is wrong: every case is refused by the authorizer's parser with
 // 401 before any Keycloak call, at B and at C alike.
-
-/** Sends a request with raw header lines (repeated names allowed), which fetch cannot do. */
-function rawRequest(path: string, headerLines: [string, string][], body: unknown): Promise<ApiAnswer> {
-  const url = new URL(`${stack.apiUrl}${path}`);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: [['host', url.host], ['content-type', 'application/json'], ...headerLines].flat(),
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // keep the text
-          }
-          resolve({ status: response.statusCode ?? 0, body: parsed, text, headers: new Headers() });
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(JSON.stringify(body));
-  });
-}
 
 let real: string;
 beforeAll(async () => {
@@ -54,7 +21,7 @@ describe.each(routes)('the Authorization header at %s', (_service, path, body) =
   });
 
   it('is refused with 401 when it is empty', async () => {
-    await withoutIntrospection(async () => expectRefused(await rawRequest(path, [['authorization', '']], body), 401));
+    await withoutIntrospection(async () => expectRefused(await rawPost(stack.apiUrl, path, [['authorization', '']], body), 401));
   });
 
   it.each([
@@ -76,7 +43,7 @@ describe.each(routes)('the Authorization header at %s', (_service, path, body) =
   });
 
   it('is refused with 401 when a garbage Authorization line comes before a valid one (the first one counts)', async () => {
-    const answer = await rawRequest(path, [['authorization', 'Bearer garbage'], ['authorization', `Bearer ${real}`]], body);
+    const answer = await rawPost(stack.apiUrl, path, [['authorization', 'Bearer garbage'], ['authorization', `Bearer ${real}`]], body);
 
     expectRefused(answer, 401, real);
   });
@@ -84,7 +51,7 @@ describe.each(routes)('the Authorization header at %s', (_service, path, body) =
 
 describe('an Authorization header beyond the HTTP server’s header limit', () => {
   it('is refused by the server with 400 before any function runs', async () => {
-    const answer = await rawRequest('/api/process', [['authorization', `Bearer ${'A'.repeat(20_000)}`]], ORDER);
+    const answer = await rawPost(stack.apiUrl, '/api/process', [['authorization', `Bearer ${'A'.repeat(20_000)}`]], ORDER);
 
     // Node's 16 KB header limit answers before the authorizer runs; API Gateway's own limit is 10 KB.
     expectRefused(answer, 400);
