@@ -235,3 +235,37 @@ describe('the local gateway with a deliberately route-specific policy builder (t
     expectRefused(x, 403, token);
   });
 });
+
+describe('the local gateway after an authorizer invocation times out', () => {
+  // Stock serverless-offline 13.9 stops the worker of an invocation that timed out but keeps the
+  // instance: the next request it is given goes to the stopped worker, never gets an answer and times
+  // out too, and so on for every request that instance serves. Lambda instead replaces the execution
+  // environment after a timeout; the patch does the same (docs/local-gateway.md).
+  let hanging: OfflineInstance;
+
+  beforeAll(async () => {
+    hanging = await startOfflineInstance('gateway-timeout', {
+      OFFLINE_AUTHORIZER_CACHE: 'on',
+      AUTHORIZER_RESULT_TTL_SECONDS: String(GATEWAY_TTL_SECONDS),
+      TEST_ONLY_AUTHORIZER_B_HANDLER: 'test/integration/gateway/hanging-authorizer.handler',
+    });
+    // One chain, so authorizer-b has exactly one instance: the one the hanging request then gets.
+    await warmUp(hanging.apiUrl);
+  }, 240_000);
+
+  afterAll(async () => {
+    await hanging?.stop();
+  });
+
+  it('answers the timed-out request 401, then serves a new token from a fresh instance', async () => {
+    const timedOut = await rawPost(hanging.apiUrl, '/api/process', [['Authorization', 'Bearer hang']], ORDER);
+    const token = await tokenForB('alice'); // never seen by this instance's gateway cache
+
+    const after = await processOrder(hanging, token);
+
+    expectRefused(timedOut, 401, 'Bearer hang');
+    expect(after.status).toBe(200);
+    // The hanging invocation ended in an error (its timeout), not in a refusal by the kit.
+    expect(hanging.log()).toContain('Authorization function returned an error response: (λ: authorizerB)');
+  }, 60_000);
+});
