@@ -6,6 +6,7 @@
  * anywhere: a benchmark reports, it does not pass or fail.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 /** @typedef {'token' | 'introspect' | 'exchange' | 'jwks'} RoundTripKind */
 /** @typedef {Record<RoundTripKind, number>} RoundTrips */
@@ -227,6 +228,64 @@ export function formatTable(header, rows) {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** The log lines that open an invocation: one per handler or authorizer invocation. */
+const INVOCATION_MESSAGES = new Set(['request', 'request failed', 'authorized', 'unauthorized', 'authorizer failed closed']);
+
+/**
+ * How many invocations in a stretch of serverless offline's log ran on a new instance (their line has
+ * `cold_start: true`): the bench's warm-up goes on until a batch of requests creates none.
+ * @param {string} logText
+ */
+export function countColdStarts(logText) {
+  let count = 0;
+  for (const line of logText.split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"cold_start":true')) continue;
+    try {
+      const entry = JSON.parse(line);
+      if (entry.cold_start === true && INVOCATION_MESSAGES.has(entry.message)) count += 1;
+    } catch {
+      // not a log line of a function
+    }
+  }
+  return count;
+}
+
+/**
+ * CPU time a process has used so far, in ms, all its threads together (serverless offline runs every
+ * function instance in a worker thread of its one process): utime + stime of `/proc/<pid>/stat`, in
+ * USER_HZ ticks (100 per second on Linux). Undefined where there is no such file (not Linux, process gone).
+ * Unlike latency, it barely moves when other work shares the machine, so it shows what auth costs
+ * even on a busy one.
+ * @param {number} pid
+ * @param {(file: string) => string} [read]
+ * @returns {number | undefined}
+ */
+export function processCpuMs(pid, read = (file) => readFileSync(file, 'utf8')) {
+  let stat;
+  try {
+    stat = read(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) * 10 : undefined;
+}
+
+/**
+ * The median of the ratios of paired samples (`a[i] / b[i]`, taken in the same minute), which a machine
+ * getting busier or quieter between two strategies' runs does not skew as a ratio of medians can.
+ * Null when no pair has both figures.
+ * @param {number[]} a
+ * @param {number[]} b
+ */
+export function pairedRatio(a, b) {
+  const ratios = a.flatMap((value, i) => (Number.isFinite(value) && Number.isFinite(b[i]) && /** @type {number} */ (b[i]) > 0 ? [value / /** @type {number} */ (b[i])] : []));
+  return ratios.length ? rounded(median(ratios), 2) : null;
+}
+
 /** The strategies a summary reports, and the concurrency levels, as its keys. */
 export const SUMMARY_STRATEGIES = /** @type {const} */ (['kit', 'original']);
 export const SUMMARY_CONCURRENCY = /** @type {const} */ (['1', '10']);
@@ -241,16 +300,17 @@ const rounded = (value, digits) => (Number.isFinite(value) ? Number(value.toFixe
 /**
  * The bench's figures a script reads without parsing the table, for the run with the local
  * gateway's authorizer cache on (the AWS-like run): Keycloak calls per 1,000 warm requests and warm
- * p50 relative to the no-auth baseline, by strategy (`kit`, `original`) and concurrency (`"1"`,
- * `"10"`); the cold chain's latency and calls; the Keycloak calls per 1,000 forged tokens. A figure
- * that was not measured is null.
+ * p50 and CPU time per request relative to the no-auth baseline, by strategy (`kit`, `original`)
+ * and concurrency (`"1"`, `"10"`); the cold chain's latency and calls, and the kit's cold chain
+ * relative to the original's (ratio of medians, and median of the same-minute pairs); the Keycloak
+ * calls per 1,000 forged tokens. A figure that was not measured is null.
  * @param {{
- *   warm: Record<string, Partial<Record<string, { per1000: RoundTrips, p50: number }>>>,
- *   baseline: Partial<Record<string, { p50: number }>>,
- *   cold?: Record<string, { ms: number, calls: RoundTrips } | undefined>,
+ *   warm: Record<string, Partial<Record<string, { per1000: RoundTrips, p50: number, cpuMsPerRequest?: number }>>>,
+ *   baseline: Partial<Record<string, { p50: number, cpuMsPerRequest?: number }>>,
+ *   cold?: Record<string, { ms: number, calls: RoundTrips, samples?: { ms: number }[] } | undefined>,
  *   flood?: Record<string, Record<string, { per1000: RoundTrips }> | undefined>,
  * }} figures `warm[strategy][concurrency]` of the gateway-cache-on run; `baseline[concurrency]` the
- *   no-auth strategy; `cold[strategy]`; `flood[strategy][forgery]`
+ *   no-auth strategy; `cold[strategy]` (samples in the order they were paired); `flood[strategy][forgery]`
  */
 export function benchSummary({ warm, baseline, cold = {}, flood = {} }) {
   const total = (/** @type {RoundTrips} */ calls) => ROUND_TRIP_KINDS.reduce((n, kind) => n + calls[kind], 0);
@@ -258,14 +318,27 @@ export function benchSummary({ warm, baseline, cold = {}, flood = {} }) {
   const kcCallsPer1000 = {};
   /** @type {Record<string, Record<string, number | null>>} */
   const p50VsOff = {};
+  /** @type {Record<string, number | null>} */
+  const cpuOff = {};
+  /** @type {Record<string, Record<string, number | null>>} */
+  const cpuMsPerRequest = { off: cpuOff };
+  /** @type {Record<string, Record<string, number | null>>} */
+  const cpuVsOff = {};
+  const ratio = (/** @type {number | undefined} */ a, /** @type {number | undefined} */ b) =>
+    typeof a === 'number' && typeof b === 'number' && b > 0 ? rounded(a / b, 2) : null;
+  for (const concurrency of SUMMARY_CONCURRENCY) cpuOff[concurrency] = rounded(baseline[concurrency]?.cpuMsPerRequest ?? Number.NaN, 2);
   for (const strategy of SUMMARY_STRATEGIES) {
     kcCallsPer1000[strategy] = {};
     p50VsOff[strategy] = {};
+    cpuMsPerRequest[strategy] = {};
+    cpuVsOff[strategy] = {};
     for (const concurrency of SUMMARY_CONCURRENCY) {
       const figure = warm[strategy]?.[concurrency];
       const off = baseline[concurrency];
       kcCallsPer1000[strategy][concurrency] = figure ? rounded(total(figure.per1000), 1) : null;
-      p50VsOff[strategy][concurrency] = figure && off && off.p50 > 0 ? rounded(figure.p50 / off.p50, 2) : null;
+      p50VsOff[strategy][concurrency] = ratio(figure?.p50, off?.p50);
+      cpuMsPerRequest[strategy][concurrency] = rounded(figure?.cpuMsPerRequest ?? Number.NaN, 2);
+      cpuVsOff[strategy][concurrency] = ratio(figure?.cpuMsPerRequest, off?.cpuMsPerRequest);
     }
   }
   /** @type {Record<string, { ms: number | null, kcCalls: number | null }>} */
@@ -287,6 +360,9 @@ export function benchSummary({ warm, baseline, cold = {}, flood = {} }) {
     p50VsOff,
     coldChain,
     coldKitVsOriginal: typeof kitCold === 'number' && typeof originalCold === 'number' && originalCold > 0 ? rounded(kitCold / originalCold, 2) : null,
+    coldKitVsOriginalPaired: pairedRatio((cold.kit?.samples ?? []).map((x) => x.ms), (cold.original?.samples ?? []).map((x) => x.ms)),
+    cpuMsPerRequest,
+    cpuVsOff,
     forgedPer1000,
   };
 }

@@ -3,13 +3,16 @@ import { describe, expect, it } from 'vitest';
 import {
   assertLoopback,
   benchSummary,
+  countColdStarts,
   countRoundTrips,
   forgeToken,
   formatTable,
   invocationTimes,
   matchesKeycloak,
   median,
+  pairedRatio,
   parseKeycloakMetrics,
+  processCpuMs,
   percentile,
   runLoad,
   summarize,
@@ -215,11 +218,15 @@ describe('benchSummary', () => {
   function measured() {
     return {
       warm: {
-        kit: { '1': { per1000: calls(0, 0, 0, 0), p50: 10.5 }, '10': { per1000: calls(0, 20.4, 5.2, 1.1), p50: 92 } },
-        original: { '1': { per1000: calls(1000, 2000, 1000, 0), p50: 40 }, '10': { per1000: calls(1000, 2000, 1000, 0), p50: 250 } },
+        kit: { '1': { per1000: calls(0, 0, 0, 0), p50: 10.5, cpuMsPerRequest: 9.9 }, '10': { per1000: calls(0, 20.4, 5.2, 1.1), p50: 92, cpuMsPerRequest: 11 } },
+        original: { '1': { per1000: calls(1000, 2000, 1000, 0), p50: 40 }, '10': { per1000: calls(1000, 2000, 1000, 0), p50: 250, cpuMsPerRequest: 30 } },
       },
-      baseline: { '1': { p50: 10 }, '10': { p50: 80 } },
-      cold: { kit: { ms: 600.4, calls: calls(1, 2, 1, 2) }, original: { ms: 700, calls: calls(1, 2, 1, 0) }, off: { ms: 280, calls: calls(0, 0, 0, 0) } },
+      baseline: { '1': { p50: 10, cpuMsPerRequest: 9 }, '10': { p50: 80, cpuMsPerRequest: 10 } },
+      cold: {
+        kit: { ms: 600.4, calls: calls(1, 2, 1, 2), samples: [{ ms: 500 }, { ms: 900 }, { ms: 600 }] },
+        original: { ms: 700, calls: calls(1, 2, 1, 0), samples: [{ ms: 1000 }, { ms: 600 }, { ms: 700 }] },
+        off: { ms: 280, calls: calls(0, 0, 0, 0) },
+      },
       flood: {
         kit: { garbage: { per1000: calls(0, 0, 0, 0) }, 'unknown-kid': { per1000: calls(0, 0, 0, 5) } },
         original: { garbage: { per1000: calls(0, 1000, 0, 0) } },
@@ -244,6 +251,17 @@ describe('benchSummary', () => {
     // Assess
     expect(summary.coldChain).toEqual({ kit: { ms: 600, kcCalls: 6 }, original: { ms: 700, kcCalls: 4 }, off: { ms: 280, kcCalls: 0 } });
     expect(summary.coldKitVsOriginal).toBe(0.86);
+    // pairs 500/1000, 900/600, 600/700: ratios 0.5, 1.5, 0.857…
+    expect(summary.coldKitVsOriginalPaired).toBe(0.86);
+  });
+
+  it('reports the CPU time per request of each strategy and against the no-auth baseline', () => {
+    // Act
+    const summary = benchSummary(measured());
+
+    // Assess
+    expect(summary.cpuMsPerRequest).toEqual({ off: { '1': 9, '10': 10 }, kit: { '1': 9.9, '10': 11 }, original: { '1': null, '10': 30 } });
+    expect(summary.cpuVsOff).toEqual({ kit: { '1': 1.1, '10': 1.1 }, original: { '1': null, '10': 3 } });
   });
 
   it('reports the Keycloak calls per 1,000 forged tokens by strategy and forgery', () => {
@@ -266,5 +284,61 @@ describe('benchSummary', () => {
     expect(summary.p50VsOff).toEqual({ kit: { '1': null, '10': null }, original: { '1': null, '10': null } });
     expect(summary.coldChain).toEqual({});
     expect(summary.coldKitVsOriginal).toBeNull();
+    expect(summary.coldKitVsOriginalPaired).toBeNull();
+    expect(summary.cpuVsOff).toEqual({ kit: { '1': null, '10': null }, original: { '1': null, '10': null } });
+  });
+});
+
+describe('processCpuMs', () => {
+  // The first fields of a real /proc/<pid>/stat line; the command name holds a space and a ')'.
+  const stat = (utime: number, stime: number) =>
+    `4242 (node (x) y) S 1 4242 4242 0 -1 4194560 12345 0 0 0 ${utime} ${stime} 0 0 20 0 11 0 123456 1000000 20000`;
+
+  it('adds user and system time, in ms from the 100 Hz ticks, after the command name', () => {
+    // Act
+    const ms = processCpuMs(4242, (file) => {
+      expect(file).toBe('/proc/4242/stat');
+      return stat(150, 25);
+    });
+
+    // Assess
+    expect(ms).toBe(1750);
+  });
+
+  it('is undefined when the file cannot be read (not Linux, process gone) or is not a stat line', () => {
+    // Act + Assess
+    expect(
+      processCpuMs(1, () => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeUndefined();
+    expect(processCpuMs(1, () => '1 (x) S')).toBeUndefined();
+  });
+});
+
+describe('pairedRatio', () => {
+  it('is the median of the sample-by-sample ratios, skipping pairs without both figures', () => {
+    // Act + Assess
+    expect(pairedRatio([100, 300, 200, 50], [200, 100, 200, Number.NaN])).toBe(1);
+    expect(pairedRatio([10, 20], [0, 40])).toBe(0.5);
+    expect(pairedRatio([], [])).toBeNull();
+  });
+});
+
+describe('countColdStarts', () => {
+  it('counts the invocations that ran on a new instance, one per opening line, ignoring other lines', () => {
+    // Prepare
+    const log = [
+      JSON.stringify({ level: 'INFO', message: 'request', service: 'service-a', cold_start: true }),
+      JSON.stringify({ level: 'DEBUG', message: 'keycloak round-trip', service: 'service-a', cold_start: true, kind: 'token' }),
+      JSON.stringify({ level: 'INFO', message: 'authorized', service: 'authorizer-service-b', cold_start: true }),
+      JSON.stringify({ level: 'INFO', message: 'request', service: 'service-b', cold_start: false }),
+      '(λ: serviceA) RequestId: 1  Duration: 3.00 ms  Billed Duration: 3 ms "cold_start":true',
+      '{"cold_start":true, not json',
+    ].join('\n');
+
+    // Act + Assess
+    expect(countColdStarts(log)).toBe(2);
+    expect(countColdStarts('')).toBe(0);
   });
 });
