@@ -76,7 +76,7 @@ describe('npm run doctor on the stack’s own realm', () => {
 
     expect(checkLines(result.stdout, 'authenticator service-a')).toMatch(/✓ .*"Client Id and Secret" \(client-secret\).*configured for client_secret_basic/);
     expect(checkLines(result.stdout, 'authenticator service-b')).toMatch(
-      /✓ Keycloak expects "Signed JWT" \(client-jwt\) of service-b, and its functions \(authorizerB, serviceB\) are configured for private_key_jwt/,
+      /✓ .*Keycloak expects "Signed JWT" \(client-jwt\) of service-b, and its functions \(authorizerB, serviceB\) are configured for private_key_jwt/,
     );
     expect(checkLines(result.stdout, 'key service-b')).toContain(`publishes the public half of ${stack.secretPrefix}/service-b's key under kid "${devPublicJwk('service-b').kid}"`);
     expectNoTokenOrSecret(result.stdout);
@@ -189,7 +189,7 @@ describe('npm run doctor on a realm whose client authentication does not match t
 
     expect(result.code).toBe(1);
     expect(checkLines(result.stdout, 'authenticator service-c')).toMatch(
-      /✗ Keycloak authenticates service-c with "Signed JWT" \(client-jwt\) but its functions \(authorizerC\) are configured for client_secret_basic[\s\S]*fix: Set service-c's Client Authenticator to "Client Id and Secret"/,
+      /✗ .*Keycloak authenticates service-c with "Signed JWT" \(client-jwt\) but its functions \(authorizerC\) are configured for client_secret_basic[\s\S]*fix: Set service-c's Client Authenticator to "Client Id and Secret"/,
     );
     expect(checkLines(result.stdout, 'key service-b')).toMatch(/✗ .*under kid "[^"]+" in its JWKS is not the public half of the private key in /);
     expect(checkLines(result.stdout, 'key service-c')).toMatch(/✗ .*holds a client secret, not a private key/);
