@@ -254,11 +254,11 @@ describe('Secrets Manager faults', () => {
   const keyOf = (fields: Record<string, unknown>) => JSON.stringify({ client_id: 'service-b', client_auth: 'private_key_jwt', ...fields });
   const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   it.each([
-    ['a private key whose public half Keycloak does not know (under the published kid)', () => keyOf({ private_key_jwk: { ...stranger, kid: devPublicJwk('service-b').kid } }), 'CLIENT_AUTHENTICATION_FAILED', 'ASSERTION_SIGNATURE_INVALID'],
-    ['a private key under a kid Keycloak does not know', () => keyOf({ private_key_jwk: { ...stranger, kid: 'not-published' } }), 'CLIENT_AUTHENTICATION_FAILED', 'ASSERTION_KEY_UNKNOWN'],
-    ['a value that is not a key', () => keyOf({ private_key_pem: 'not a key', kid: 'k' }), 'SECRET_INVALID', 'private_key_pem must be a PKCS#8 PEM string'],
-    ['a client secret (no fallback)', () => JSON.stringify({ client_id: 'service-b', client_secret: 'a-shared-secret' }), 'SECRET_INVALID', 'client_auth is absent (client_secret_basic) but this service is configured for "private_key_jwt"'],
-  ])('fails B’s authorizer closed on %s: %s (%s), and heals', async (_case, value, code, detail) => {
+    ['a private key whose public half Keycloak does not know (under the published kid)', 'CLIENT_AUTHENTICATION_FAILED', 'ASSERTION_SIGNATURE_INVALID', () => keyOf({ private_key_jwk: { ...stranger, kid: devPublicJwk('service-b').kid } })],
+    ['a private key under a kid Keycloak does not know', 'CLIENT_AUTHENTICATION_FAILED', 'ASSERTION_KEY_UNKNOWN', () => keyOf({ private_key_jwk: { ...stranger, kid: 'not-published' } })],
+    ['a value that is not a key', 'SECRET_INVALID', 'private_key_pem must be a PKCS#8 PEM string', () => keyOf({ private_key_pem: 'not a key', kid: 'k' })],
+    ['a client secret (no fallback)', 'SECRET_INVALID', 'client_auth is absent (client_secret_basic) but this service is configured for "private_key_jwt"', () => JSON.stringify({ client_id: 'service-b', client_secret: 'a-shared-secret' })],
+  ] as const)('fails B’s authorizer closed on %s: %s (%s), and heals', async (_case, code, detail, value) => {
     await putSecret(emulator, secretIdOf('service-b'), value());
     try {
       await sleep(CACHES_EXPIRE_MS);
