@@ -8,8 +8,8 @@
  * compared with the CLIENT_AUTH_METHOD serverless.yml gives its functions. Client secrets for the test
  * calls come from the admin API; a client that authenticates with a signed JWT (`client-jwt`) has no
  * secret, so its private key is read where its functions read it, Secrets Manager (`SECRET_PREFIX`/<client>:
- * the local emulator, or with KEYCLOAK_URL set and no AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS with the SDK's
- * default credentials), and checked against the public keys Keycloak holds. The doctor creates no
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER or the local emulator when one answers, else AWS with the SDK's default
+ * credentials), and checked against the public keys Keycloak holds. The doctor creates no
  * objects in the realm; its test calls issue a few short-lived tokens. It prints kids, never keys.
  */
 import { readFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ import {
 import { AdminLoginError, createAdminClient } from './lib/keycloak-admin.mjs';
 import { projectRoot, stackConfig } from './lib/config.mjs';
 import { audiences, clientCredentialsGrant, credentialsFromSecret, decodeClaims, introspect, realmEndpoints, redactTokens, tokenExchange } from './lib/oidc.mjs';
-import { StackError } from './lib/proc.mjs';
+import { StackError, isPortOpen } from './lib/proc.mjs';
 import { secretsClient } from './lib/secrets.mjs';
 
 /** @typedef {import('./lib/doctor-checks.mjs').CheckResult} CheckResult */
@@ -86,15 +86,18 @@ async function discover() {
 }
 
 /**
- * Where the functions' secrets are read: the local emulator, or AWS for a realm elsewhere (KEYCLOAK_URL
- * set) unless AWS_ENDPOINT_URL_SECRETS_MANAGER names an endpoint.
+ * Where the functions' secrets are read: the endpoint AWS_ENDPOINT_URL_SECRETS_MANAGER names, or the
+ * local emulator when it answers (both with the emulator's dummy credentials), else AWS Secrets
+ * Manager with the SDK's default credentials and region.
+ * @returns {Promise<{ client: SecretsManagerClient, where: string }>}
  */
-function secretsReader() {
+async function secretsReader() {
   // The SDK warns on Node 20 about its future support policy; that notice is not part of the report.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  return config.externalKeycloakUrl && !process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER
-    ? new SecretsManagerClient({ region: config.region })
-    : secretsClient(config);
+  if (process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER || (await isPortOpen(config.host, config.secretsPort))) {
+    return { client: secretsClient(config), where: config.secretsEndpoint };
+  }
+  return { client: new SecretsManagerClient({ region: config.region }), where: 'AWS Secrets Manager' };
 }
 
 /**
@@ -108,7 +111,7 @@ async function signingCredentials(clientId, client) {
   const secretId = `${config.secretPrefix}/${clientId}`;
   /** @type {{ secretId: string, error?: string, credentials?: any }} */
   const secret = { secretId };
-  const reader = secretsReader();
+  const { client: reader, where } = await secretsReader();
   try {
     const answer = await reader.send(new GetSecretValueCommand({ SecretId: secretId }));
     secret.credentials = credentialsFromSecret(secretId, clientId, answer.SecretString);
@@ -119,7 +122,7 @@ async function signingCredentials(clientId, client) {
   } catch (error) {
     // The library's SecretInvalidError names the field, never the value; an SDK error names the failure.
     const named = /** @type {{ name?: string, message?: string }} */ (error);
-    secret.error = named.name === 'SecretInvalidError' ? `${named.message}.` : `${named.name ?? 'Error'} reading ${secretId} at ${config.externalKeycloakUrl && !process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ? 'AWS Secrets Manager' : config.secretsEndpoint}.`;
+    secret.error = named.name === 'SecretInvalidError' ? `${named.message}.` : `${named.name ?? 'Error'} reading ${secretId} at ${where}.`;
   } finally {
     reader.destroy();
   }
