@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildLibrary } from '../scripts/lib/build.mjs';
 import { stackConfig } from '../scripts/lib/config.mjs';
 import { devClientKey, signedJwtClients, withDevPublicKeys } from '../scripts/lib/dev-keys.mjs';
 import { StackError, assertPortFree, httpOk, startDetached, stopService, waitFor } from '../scripts/lib/proc.mjs';
@@ -356,8 +357,52 @@ function lastLines(text, n) {
 }
 
 /**
+ * A Keycloak this stack did not start never imported the realm with this stack's dev keys: each
+ * signed-JWT client of the realm file (`client-jwt`) gets the stack's dev public key there, added to
+ * the client's JWKS beside the keys it holds (so stacks that share one Keycloak, each with its own
+ * state folder and key, all keep working), through the admin API as the dev admin. A client that is
+ * missing there or does not authenticate with a signed JWT fails with one sentence.
+ * @param {ReturnType<typeof stackConfig>} config
+ * @param {(line: string) => void} progress
+ */
+async function publishDevPublicKeys(config, progress) {
+  const clientIds = signedJwtClients(JSON.parse(readFileSync(config.realmFile, 'utf8')));
+  if (clientIds.length === 0) return;
+  // The admin client speaks through the library (dist/), which may not be built yet.
+  buildLibrary();
+  const { createAdminClient } = await import('../scripts/lib/keycloak-admin.mjs');
+  const admin = await createAdminClient({ keycloakUrl: config.keycloakUrl, realm: config.realm, user: config.adminUser, password: config.adminPassword });
+  for (const clientId of clientIds) {
+    const client = await admin.client(clientId);
+    const where = `the Keycloak at ${config.keycloakUrl} (realm ${config.realm})`;
+    if (!client) throw new StackError(`${where} has no client "${clientId}": import keycloak/realm-microservices.json there.`);
+    if (client.clientAuthenticatorType !== 'client-jwt') {
+      throw new StackError(
+        `${clientId} authenticates with "${client.clientAuthenticatorType}" in ${where}, not with a signed JWT (client-jwt) as keycloak/realm-microservices.json says: import that realm file again.`,
+      );
+    }
+    const { publicJwk } = devClientKey(config.stateDir, clientId);
+    /** @type {Record<string, unknown>[]} */
+    let keys = [];
+    try {
+      if (client.attributes?.['use.jwks.string'] === 'true') keys = JSON.parse(client.attributes['jwks.string'] ?? '{}').keys ?? [];
+    } catch {
+      keys = []; // an unreadable JWKS is replaced by this stack's key
+    }
+    if (keys.some((key) => key.kid === publicJwk.kid)) continue;
+    const answer = await admin.request('PUT', `/${encodeURIComponent(config.realm)}/clients/${client.id}`, {
+      ...client,
+      attributes: { ...client.attributes, 'use.jwks.string': 'true', 'jwks.string': JSON.stringify({ keys: [...keys, publicJwk] }) },
+    });
+    if (answer.status !== 204) throw new StackError(`${where} refused this stack's dev public key of ${clientId} (HTTP ${answer.status}).`);
+    progress(`gave ${clientId} this stack's dev public key (kid ${publicJwk.kid}) beside the ${keys.length} it had`);
+  }
+}
+
+/**
  * Starts Keycloak in dev mode on loopback with the realm imported and the hostname pinned, then waits
- * until it is ready. A no-op when KEYCLOAK_URL names an external server (only readiness is checked).
+ * until it is ready. When KEYCLOAK_URL names an external server, only readiness is checked and the
+ * stack's dev public keys are published there ({@link publishDevPublicKeys}).
  * @param {ReturnType<typeof stackConfig>} config
  * @param {(line: string) => void} [progress]
  */
@@ -365,6 +410,7 @@ export async function startKeycloak(config, progress = () => {}) {
   if (config.externalKeycloakUrl) {
     progress(`using the Keycloak at ${config.externalKeycloakUrl} (KEYCLOAK_URL)`);
     await waitForRealm(config, 60_000);
+    await publishDevPublicKeys(config, progress);
     return;
   }
   const { javaHome, major } = await checkKeycloakPrerequisites(config);

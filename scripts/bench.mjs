@@ -36,8 +36,10 @@ import {
   benchSummary,
   countRoundTrips,
   forgeToken,
+  formatSigningCost,
   invocationTimes,
   formatTable,
+  measureAssertionSigning,
   matchesKeycloak,
   median,
   noRoundTrips,
@@ -656,6 +658,13 @@ function report(results) {
       results.bundles.map((/** @type {any} */ b) => [b.name, fixed(b.zipBytes / 1024), fixed(b.bundleBytes / 1024), fixed(b.initMs)]),
     ),
   );
+  if (results.signing) {
+    lines.push(
+      '',
+      '5b. Signing cost per Keycloak call of a private_key_jwt service (service-b): one client assertion built with the library (privateKeyJwt), µs',
+    );
+    lines.push(formatSigningCost(results.signing));
+  }
   const summary = results.summary;
   if (summary) {
     const met = (/** @type {boolean} */ ok) => (ok ? 'met' : 'NOT met');
@@ -736,6 +745,8 @@ async function main() {
     summary: undefined,
     /** @type {any[]} */
     bundles: [],
+    /** @type {any} the cost of one private_key_jwt assertion by algorithm (measureAssertionSigning) */
+    signing: undefined,
     durationSeconds: 0,
   };
   assertLoopback(config.apiUrl);
@@ -743,6 +754,9 @@ async function main() {
   await ensureKeycloakAndSecrets();
   const measuringStart = Date.now();
   const realToken = await realTokenOfA();
+  // In-process and before any load: what each of B's Keycloak calls pays to sign its assertion.
+  log('signing cost: building client assertions with the library (ES256, RS256)…');
+  results.signing = await measureAssertionSigning();
 
   /** @type {Record<string, { 1: Awaited<ReturnType<typeof warmRuns>>[], 10: Awaited<ReturnType<typeof warmRuns>>[] }>} */
   const warm = {};
@@ -774,6 +788,7 @@ async function main() {
     baseline: off?.warm?.none ?? {},
     cold: { kit: kit?.cold, original: original?.cold, off: off?.cold },
     flood: { kit: kit?.flood, original: original?.flood },
+    signing: results.signing,
   });
   log('bundles: packaging as for a deploy and timing module initialisation…');
   results.bundles = bundleFigures();

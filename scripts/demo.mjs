@@ -5,8 +5,9 @@
  * Runs both flows through the real routes and prints, hop by hop, who called whom with which token
  * (iss, sub, azp, aud, roles, scope, expiry — never the token itself) and what the protected
  * service's authorizer decided. To show each hop's token, the demo makes the same Keycloak grants
- * the services make (client credentials, token exchange), with the secrets the functions read from
- * Secrets Manager, and sends each token to the real route; the statuses are the stack's own. It ends
+ * the services make (client credentials, token exchange), with the credentials the functions read from
+ * Secrets Manager (a client secret, or a private key that signs a JWT per request: each hop says which
+ * method it used), and sends each token to the real route; the statuses are the stack's own. It ends
  * with the proof that a token is accepted only by the service it was issued for, and writes a
  * Mermaid sequence diagram of the run.
  *
@@ -18,7 +19,9 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { projectRoot, stackConfig } from './lib/config.mjs';
 import {
   audiences,
+  authMethodOf,
   clientCredentialsGrant,
+  credentialsFromSecret,
   decodeClaims,
   formatExpiry,
   introspect,
@@ -88,8 +91,12 @@ async function readServiceCredentials() {
         const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId })).catch((error) => {
           throw new StackError(`Secret ${secretId} could not be read from ${config.secretsEndpoint} (${error.name}): restart the stack with \`npm run stack:down && npm run stack:up\`.`);
         });
-        const value = JSON.parse(answer.SecretString ?? '{}');
-        return [service, { clientId: value.client_id, clientSecret: value.client_secret }];
+        try {
+          return [service, credentialsFromSecret(secretId, service, answer.SecretString)];
+        } catch (error) {
+          // The library's sentence names the field, never the value.
+          throw new StackError(`${error instanceof Error ? error.message : String(error)}: restart the stack with \`npm run stack:down && npm run stack:up\`.`);
+        }
       }),
     );
     return Object.fromEntries(entries);
@@ -108,6 +115,16 @@ function demoUserPassword() {
 }
 
 // --- Printing ------------------------------------------------------------------------------------
+
+/**
+ * How a service authenticated at a hop, e.g. `private_key_jwt (signed JWT, kid service-b-dev-1a2b3c4d)`.
+ * @param {ClientCredentials} credentials
+ */
+function methodText(credentials) {
+  if ('clientSecret' in credentials) return 'client_secret_basic (client secret in an HTTP Basic header)';
+  const kid = 'kid' in credentials ? credentials.kid : credentials.privateKeyJwk.kid;
+  return `private_key_jwt (a signed JWT assertion, kid ${kid}, no secret)`;
+}
 
 /**
  * Prints a token's claims under a hop.
@@ -213,7 +230,7 @@ async function protectedCall({ step, from, to, method, route, body, traced, cred
   const { seen, decision } = await authorizerLine(to, credentials, traced.token, answer.status);
   const mark = expectStep(answer.status === expectStatus, `${step} ${from} → ${to} ${method} ${route}: HTTP ${answer.status}, expected ${expectStatus}`);
   print(`  ${step} ${from} → ${to}   ${method} ${route}   Bearer <token ${traced.label}>`);
-  print(`      authorizer-${to.slice(-1)}  introspects as ${to}: ${seen}`);
+  print(`      authorizer-${to.slice(-1)}  introspects as ${to} (${authMethodOf(credentials)}): ${seen}`);
   print(`      ${mark} decision  ${decision} → HTTP ${answer.status}`);
   const [source, target] = [PARTICIPANT[/** @type {keyof typeof PARTICIPANT} */ (from)], PARTICIPANT[to]];
   arrow(source, target, `${method} ${route} with token ${traced.label} (aud ${traced.claims.aud.join(',')})`);
@@ -249,11 +266,11 @@ async function serviceIdentityFlow(credentials) {
   print();
 
   const own = await tokenFrom(clientCredentialsGrant(endpoints, credentials['service-a']), "service-a's client-credentials grant", '[1]');
-  print(`  [1] service-a → Keycloak   client_credentials grant as service-a`);
+  print(`  [1] service-a → Keycloak   client_credentials grant as service-a, ${authMethodOf(credentials['service-a'])}`);
   printToken(own, 'service account of service-a');
   const sameAsRun = own.claims.sub === run.json?.caller?.sub;
   print(`      ${expectStep(sameAsRun, '[1] sub differs from the caller B reported')} same sub as the caller B reported in [0]`);
-  arrow('A', 'KC', 'client_credentials as service-a');
+  arrow('A', 'KC', `client_credentials as service-a (${authMethodOf(credentials['service-a'])})`);
   arrow('KC', 'A', `token [1]: sub service-account-service-a, azp ${own.claims.azp}, aud ${own.claims.aud.join(',')}`, true);
   print();
 
@@ -269,9 +286,9 @@ async function serviceIdentityFlow(credentials) {
     "service-b's token exchange for service-c",
     '[3]',
   );
-  print(`  [3] service-b → Keycloak   token exchange (RFC 8693) as service-b: subject_token <token [1]>, audience service-c`);
+  print(`  [3] service-b → Keycloak   token exchange (RFC 8693) as service-b, ${authMethodOf(credentials['service-b'])}: subject_token <token [1]>, audience service-c`);
   printToken(forC, own.claims.sub === forC.claims.sub ? 'same subject as [1]' : 'a different subject than [1]!');
-  arrow('B', 'KC', 'token exchange as service-b: subject token [1], audience service-c');
+  arrow('B', 'KC', `token exchange as service-b (${authMethodOf(credentials['service-b'])}): subject token [1], audience service-c`);
   arrow('KC', 'B', `token [3]: same sub, azp ${forC.claims.azp}, aud ${forC.claims.aud.join(',')}`, true);
   print();
 
@@ -308,7 +325,7 @@ async function delegationFlow(credentials, password) {
   const { seen, decision } = await authorizerLine('service-a', credentials['service-a'], user.token, run.status);
   const ok = run.status === 200 && run.json?.service_c?.result === 20;
   print(`  [6] ${DEMO_USER} → service-a   GET /run-service-b/as-user   Bearer <token [5]>`);
-  print(`      authorizer-a  introspects as service-a: ${seen}`);
+  print(`      authorizer-a  introspects as service-a (${authMethodOf(credentials['service-a'])}): ${seen}`);
   print(`      ${expectStep(ok, `[6] GET /run-service-b/as-user: HTTP ${run.status}`)} decision  ${decision} → HTTP ${run.status}; C answered result ${run.json?.service_c?.result ?? '?'}`);
   print(`      B saw the caller  ${callerText(run.json?.caller)}`);
   print(`      C saw the caller  ${callerText(run.json?.service_c?.caller)}`);
@@ -329,10 +346,10 @@ async function delegationFlow(credentials, password) {
       step,
     );
     const participant = requester === 'service-a' ? 'A' : 'B';
-    print(`  ${step} ${requester} → Keycloak   token exchange as ${requester}: subject_token <token ${subjectStep}>, audience ${audience}`);
+    print(`  ${step} ${requester} → Keycloak   token exchange as ${requester}, ${authMethodOf(credentials[requester])}: subject_token <token ${subjectStep}>, audience ${audience}`);
     printToken(exchanged, exchanged.claims.sub === user.claims.sub ? `${DEMO_USER}, as in [5]` : `not ${DEMO_USER}!`);
     expectStep(exchanged.claims.sub === user.claims.sub, `${step} the exchanged token lost the user as its subject`);
-    arrow(participant, 'KC', `token exchange as ${requester}: subject token ${subjectStep}, audience ${audience}`);
+    arrow(participant, 'KC', `token exchange as ${requester} (${authMethodOf(credentials[requester])}): subject token ${subjectStep}, audience ${audience}`);
     arrow('KC', participant, `token ${step}: sub ${DEMO_USER}, azp ${exchanged.claims.azp}, aud ${exchanged.claims.aud.join(',')}`, true);
     print();
     return exchanged;
@@ -440,7 +457,9 @@ async function main() {
   const password = demoUserPassword();
 
   print(`Token-flow trace · API ${config.apiUrl} · Keycloak ${endpoints.issuer}`);
-  print('Tokens are never printed, only their claims. Client secrets are read from Secrets Manager, as the functions read them.');
+  print('Tokens are never printed, only their claims. Credentials are read from Secrets Manager, as the functions read them.');
+  print('How each service authenticates to Keycloak (client credentials, introspection, token exchange):');
+  for (const service of SERVICES) print(`  ${service.padEnd(10)} ${methodText(credentials[service])}`);
   print();
 
   const { own, forC } = await serviceIdentityFlow(credentials);

@@ -4,17 +4,24 @@
  * one sentence with its fix. Exits 1 when a check fails.
  *
  * The local realm by default; any other with KEYCLOAK_URL, KEYCLOAK_REALM and an administrator's
- * KEYCLOAK_ADMIN_USER / KEYCLOAK_ADMIN_PASSWORD (of the master realm). Client secrets for the test
- * calls come from the admin API, so nothing else needs to be configured. The doctor creates no
- * objects in the realm; its test calls issue a few short-lived tokens.
+ * KEYCLOAK_ADMIN_USER / KEYCLOAK_ADMIN_PASSWORD (of the master realm). Each client's authenticator is
+ * compared with the CLIENT_AUTH_METHOD serverless.yml gives its functions. Client secrets for the test
+ * calls come from the admin API; a client that authenticates with a signed JWT (`client-jwt`) has no
+ * secret, so its private key is read where its functions read it, Secrets Manager (`SECRET_PREFIX`/<client>:
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER or the local emulator when one answers, else AWS with the SDK's default
+ * credentials), and checked against the public keys Keycloak holds. The doctor creates no
+ * objects in the realm; its test calls issue a few short-lived tokens. It prints kids, never keys.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   EXCHANGE_ATTRIBUTE,
   checkAudiencePath,
   checkBruteForceProtection,
   checkClient,
+  checkClientAuthenticator,
+  checkClientKey,
   checkUserFacingScopes,
   checkExchange,
   checkExchangeEnabled,
@@ -26,13 +33,16 @@ import {
   formatReport,
   hasIntrospectionAudienceRule,
   pass,
+  publishedKeySource,
   readAuthorizerTtls,
+  readClientAuthMethods,
   skip,
 } from './lib/doctor-checks.mjs';
 import { AdminLoginError, createAdminClient } from './lib/keycloak-admin.mjs';
 import { projectRoot, stackConfig } from './lib/config.mjs';
-import { audiences, clientCredentialsGrant, decodeClaims, introspect, realmEndpoints, redactTokens, tokenExchange } from './lib/oidc.mjs';
-import { StackError } from './lib/proc.mjs';
+import { audiences, clientCredentialsGrant, credentialsFromSecret, decodeClaims, introspect, realmEndpoints, redactTokens, tokenExchange } from './lib/oidc.mjs';
+import { StackError, isPortOpen } from './lib/proc.mjs';
+import { secretsClient } from './lib/secrets.mjs';
 
 /** @typedef {import('./lib/doctor-checks.mjs').CheckResult} CheckResult */
 /** @typedef {import('./lib/doctor-checks.mjs').AudiencePath} AudiencePath */
@@ -73,6 +83,63 @@ async function discover() {
     return fail('realm', `The realm's discovery document answered HTTP ${response.status}.`, "Look at Keycloak's log.");
   }
   return /** @type {{ issuer?: string }} */ (await response.json());
+}
+
+/**
+ * Where the functions' secrets are read: the endpoint AWS_ENDPOINT_URL_SECRETS_MANAGER names, or the
+ * local emulator when it answers (both with the emulator's dummy credentials), else AWS Secrets
+ * Manager with the SDK's default credentials and region.
+ * @returns {Promise<{ client: SecretsManagerClient, where: string }>}
+ */
+async function secretsReader() {
+  // The SDK warns on Node 20 about its future support policy; that notice is not part of the report.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER || (await isPortOpen(config.host, config.secretsPort))) {
+    return { client: secretsClient(config), where: config.secretsEndpoint };
+  }
+  return { client: new SecretsManagerClient({ region: config.region }), where: 'AWS Secrets Manager' };
+}
+
+/**
+ * A signed-JWT client's private key as its functions read it, and the check of it against the public
+ * keys Keycloak holds for the client.
+ * @param {string} clientId
+ * @param {any} client admin representation
+ * @returns {Promise<{ result: CheckResult, credentials?: import('./lib/oidc.mjs').ClientCredentials }>}
+ */
+async function signingCredentials(clientId, client) {
+  const secretId = `${config.secretPrefix}/${clientId}`;
+  /** @type {{ secretId: string, error?: string, credentials?: any }} */
+  const secret = { secretId };
+  const { client: reader, where } = await secretsReader();
+  try {
+    const answer = await reader.send(new GetSecretValueCommand({ SecretId: secretId }));
+    secret.credentials = credentialsFromSecret(secretId, clientId, answer.SecretString);
+    if (!('privateKey' in secret.credentials)) {
+      secret.error = `${secretId} holds a client secret, not a private key (client_auth is not "private_key_jwt").`;
+      delete secret.credentials;
+    }
+  } catch (error) {
+    // The library's SecretInvalidError names the field, never the value; an SDK error names the failure.
+    const named = /** @type {{ name?: string, message?: string }} */ (error);
+    secret.error = named.name === 'SecretInvalidError' ? `${named.message}.` : `${named.name ?? 'Error'} reading ${secretId} at ${where}.`;
+  } finally {
+    reader.destroy();
+  }
+  /** @type {{ source: string, keys?: Record<string, any>[], why?: string, url?: string }} */
+  let published = publishedKeySource(client);
+  if (published.source === 'jwks.url' && published.url) {
+    const url = published.url;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      const body = /** @type {{ keys?: unknown }} */ (await response.json());
+      published = Array.isArray(body.keys) ? { source: 'jwks.url', keys: body.keys } : { source: 'invalid', why: `its JWKS URL ${url} serves no "keys" list` };
+    } catch {
+      published = { source: 'invalid', why: `its JWKS URL ${url} could not be fetched` };
+    }
+  }
+  const result = checkClientKey(clientId, secret, published);
+  return { result, ...(secret.credentials && result.status === 'pass' ? { credentials: secret.credentials } : {}) };
 }
 
 /**
@@ -176,6 +243,9 @@ async function diagnose() {
     [C]: checkClient(C, clients[C], { realm: config.realm, serviceAccount: 'unneeded' }),
   };
   results.push(...Object.values(clientResults));
+  // How each service's functions are configured to authenticate, against what Keycloak expects of its client.
+  const methods = readClientAuthMethods(readFileSync(path.join(projectRoot, 'serverless.yml'), 'utf8'));
+  for (const clientId of [A, B, C]) results.push(checkClientAuthenticator(clientId, clients[clientId], methods[clientId]));
   results.push(checkUserFacingScopes(await admin.get('/clients')));
   results.push(checkBruteForceProtection(await admin.get('')));
   /** @type {Record<string, import('./lib/oidc.mjs').ClientCredentials | undefined>} */
@@ -183,6 +253,13 @@ async function diagnose() {
   for (const clientId of [A, B, C]) {
     const client = clients[clientId];
     const usable = client && client.enabled !== false && !client.publicClient && !client.bearerOnly;
+    if (usable && client.clientAuthenticatorType === 'client-jwt') {
+      // No secret in Keycloak: the test calls sign with the key the functions read, once it checks out.
+      const { result, credentials: signing } = await signingCredentials(clientId, client);
+      results.push(result);
+      credentials[clientId] = signing;
+      continue;
+    }
     const secret = usable ? await admin.clientSecret(client.id) : undefined;
     credentials[clientId] = secret ? { clientId, clientSecret: secret } : undefined;
   }
@@ -209,7 +286,7 @@ async function diagnose() {
     results.push(result);
     if (claims) tokenA = { token: String(answer.body.access_token), claims, good: result.status === 'pass' };
   } else {
-    results.push(skip(`own token ${A}`, `needs the clients ${A} and ${B} and ${A}'s secret`));
+    results.push(skip(`own token ${A}`, `needs the clients ${A} and ${B} and ${A}'s credentials`));
   }
 
   // The introspection audience rule: B may introspect A's token, C may not.
@@ -217,7 +294,7 @@ async function diagnose() {
     const name = `${introspector} introspects A's token`;
     const introspectorCredentials = credentials[introspector];
     if (!tokenA || !introspectorCredentials) {
-      results.push(skip(name, `needs a token of ${A} and ${introspector}'s secret`));
+      results.push(skip(name, `needs a token of ${A} and ${introspector}'s credentials`));
       continue;
     }
     const answer = await introspect(endpoints, introspectorCredentials, tokenA.token);
@@ -241,7 +318,7 @@ async function diagnose() {
       results.push(checkIntrospection({ introspector: B, token: 'the token for C', tokenAudience, expectActive: false, serverVersion }, await introspect(endpoints, credentialsB, forC)));
     }
   } else {
-    results.push(skip(exchangeName, `needs a token of ${A} and ${B}'s secret`));
+    results.push(skip(exchangeName, `needs a token of ${A} and ${B}'s credentials`));
   }
 
   const lifespan = await shortestLifespan(admin, [clients[A], clients[B]]);

@@ -5,8 +5,9 @@
  * Keycloak's own /metrics, forged tokens for the flood, and plain-text tables. No timing is asserted
  * anywhere: a benchmark reports, it does not pass or fail.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { privateKeyJwt } from 'keycloak-lambda-s2s';
 
 /** @typedef {'token' | 'introspect' | 'exchange' | 'jwks'} RoundTripKind */
 /** @typedef {Record<RoundTripKind, number>} RoundTrips */
@@ -303,16 +304,19 @@ const rounded = (value, digits) => (Number.isFinite(value) ? Number(value.toFixe
  * p50 and CPU time per request relative to the no-auth baseline, by strategy (`kit`, `original`)
  * and concurrency (`"1"`, `"10"`); the cold chain's latency and calls, and the kit's cold chain
  * relative to the original's (ratio of medians, and median of the same-minute pairs); the Keycloak
- * calls per 1,000 forged tokens. A figure that was not measured is null.
+ * calls per 1,000 forged tokens. A figure that was not measured is null. `assertionSigningUs` is the
+ * median cost of one private_key_jwt assertion by algorithm ({@link measureAssertionSigning}), present
+ * when it was measured.
  * @param {{
  *   warm: Record<string, Partial<Record<string, { per1000: RoundTrips, p50: number, cpuMsPerRequest?: number }>>>,
  *   baseline: Partial<Record<string, { p50: number, cpuMsPerRequest?: number }>>,
  *   cold?: Record<string, { ms: number, calls: RoundTrips, samples?: { ms: number }[] } | undefined>,
  *   flood?: Record<string, Record<string, { per1000: RoundTrips }> | undefined>,
+ *   signing?: Partial<Record<string, { medianUs: number }>>,
  * }} figures `warm[strategy][concurrency]` of the gateway-cache-on run; `baseline[concurrency]` the
  *   no-auth strategy; `cold[strategy]` (samples in the order they were paired); `flood[strategy][forgery]`
  */
-export function benchSummary({ warm, baseline, cold = {}, flood = {} }) {
+export function benchSummary({ warm, baseline, cold = {}, flood = {}, signing }) {
   const total = (/** @type {RoundTrips} */ calls) => ROUND_TRIP_KINDS.reduce((n, kind) => n + calls[kind], 0);
   /** @type {Record<string, Record<string, number | null>>} */
   const kcCallsPer1000 = {};
@@ -364,5 +368,55 @@ export function benchSummary({ warm, baseline, cold = {}, flood = {} }) {
     cpuMsPerRequest,
     cpuVsOff,
     forgedPer1000,
+    ...(signing
+      ? { assertionSigningUs: Object.fromEntries(Object.entries(signing).map(([alg, figure]) => [alg, figure ? rounded(figure.medianUs, 0) : null])) }
+      : {}),
   };
+}
+
+/** The algorithms whose signing cost the bench measures: the two the library signs client assertions with. */
+export const ASSERTION_ALGORITHMS = /** @type {const} */ (['ES256', 'RS256']);
+
+/**
+ * The cost of client authentication by signed JWT, per Keycloak call: building one `private_key_jwt`
+ * assertion with the library (`privateKeyJwt(…).apply`: a new `jti`, the claims, the signature), as
+ * each of B's token, introspection and exchange requests does. Per algorithm (ES256 on P-256, RS256 on
+ * RSA-2048), `samples` assertions after `warmup` unmeasured ones; median and p95 in microseconds.
+ * @param {{ samples?: number, warmup?: number, now?: () => number }} [options]
+ * @returns {Promise<Record<(typeof ASSERTION_ALGORITHMS)[number], { samples: number, medianUs: number, p95Us: number }>>}
+ */
+export async function measureAssertionSigning({ samples = 1000, warmup = 50, now = () => performance.now() } = {}) {
+  const keys = {
+    ES256: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+    RS256: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+  };
+  /** @type {Record<string, { samples: number, medianUs: number, p95Us: number }>} */
+  const figures = {};
+  for (const alg of ASSERTION_ALGORITHMS) {
+    const auth = privateKeyJwt('bench-client', keys[alg], { kid: 'bench', alg, audience: 'http://127.0.0.1/realms/bench' });
+    /** @type {number[]} */
+    const timesUs = [];
+    for (let i = 0; i < warmup + samples; i += 1) {
+      const body = new URLSearchParams();
+      const start = now();
+      await auth.apply(new Headers(), body);
+      if (i >= warmup) timesUs.push((now() - start) * 1000);
+    }
+    const sorted = timesUs.sort((a, b) => a - b);
+    figures[alg] = { samples, medianUs: median(sorted), p95Us: percentile(sorted, 95) };
+  }
+  return /** @type {any} */ (figures);
+}
+
+/**
+ * The bench's table of the signing cost (see {@link measureAssertionSigning}): one row per algorithm,
+ * median and p95 per assertion in microseconds.
+ * @param {Partial<Record<string, { samples: number, medianUs: number, p95Us: number }>>} figures
+ */
+export function formatSigningCost(figures) {
+  const rows = ASSERTION_ALGORITHMS.filter((alg) => figures[alg]).map((alg) => {
+    const figure = /** @type {{ samples: number, medianUs: number, p95Us: number }} */ (figures[alg]);
+    return [alg === 'ES256' ? 'ES256 (P-256, service-b)' : 'RS256 (RSA-2048)', figure.samples, figure.medianUs.toFixed(0), figure.p95Us.toFixed(0)];
+  });
+  return formatTable(['assertion', 'samples', 'median µs', 'p95 µs'], rows);
 }

@@ -4,6 +4,7 @@
  * result whose failure says in one sentence what is wrong and, in another, how to fix it.
  * `scripts/doctor.mjs` gathers the facts; the unit tests feed these functions recorded answers.
  */
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import { audiences } from './oidc.mjs';
 
 /** @typedef {'pass' | 'warn' | 'fail' | 'skip'} CheckStatus */
@@ -38,8 +39,9 @@ export function checkIssuer(expected, discovered) {
 }
 
 /**
- * Whether a client can do what the kit asks of it: exist, be enabled, authenticate with a secret,
- * and (for the clients that get their own tokens) have a service account.
+ * Whether a client can do what the kit asks of it: exist, be enabled, be confidential (how it
+ * authenticates is {@link checkClientAuthenticator}'s), and (for the clients that get their own
+ * tokens) have a service account.
  * @param {string} clientId
  * @param {any} client its admin representation, or undefined when missing
  * @param {{ realm: string, serviceAccount: 'required' | 'recommended' | 'unneeded' }} options
@@ -62,18 +64,11 @@ export function checkClient(clientId, client, { realm, serviceAccount }) {
   if (client.bearerOnly) {
     return fail(name, `${clientId} is bearer-only, so it can neither get nor exchange tokens.`, `Set "bearerOnly": false on ${clientId}.`);
   }
-  if (client.clientAuthenticatorType && client.clientAuthenticatorType !== 'client-secret') {
-    return fail(
-      name,
-      `${clientId} authenticates with "${client.clientAuthenticatorType}", but the kit sends a client secret (HTTP Basic).`,
-      `Set its Client Authenticator to "Client Id and Secret" (Clients → ${clientId} → Credentials).`,
-    );
-  }
   if (serviceAccount === 'unneeded') {
-    if (!client.serviceAccountsEnabled) return pass(name, `${clientId} is a confidential client (client secret) without a service account: it calls nobody as itself`);
+    if (!client.serviceAccountsEnabled) return pass(name, `${clientId} is a confidential client without a service account: it calls nobody as itself`);
     return warn(
       name,
-      `${clientId} has a service account it does not need: its secret alone can mint tokens of its own.`,
+      `${clientId} has a service account it does not need: its credentials alone can mint tokens of its own.`,
       `Turn off Service accounts (Clients → ${clientId} → Settings → Capability config; "serviceAccountsEnabled": false).`,
     );
   }
@@ -82,7 +77,192 @@ export function checkClient(clientId, client, { realm, serviceAccount }) {
     const fix = `Turn on Service accounts (Clients → ${clientId} → Settings → Capability config → Service accounts roles; "serviceAccountsEnabled": true).`;
     return serviceAccount === 'required' ? fail(name, detail, fix) : warn(name, `${detail} The kit does not need one for it today.`, fix);
   }
-  return pass(name, `${clientId} is a confidential client (client secret) with a service account`);
+  return pass(name, `${clientId} is a confidential client with a service account`);
+}
+
+/** The Keycloak client authenticator each of the kit's methods needs. */
+export const AUTHENTICATOR_OF_METHOD = /** @type {const} */ ({ client_secret_basic: 'client-secret', private_key_jwt: 'client-jwt' });
+
+/** How the admin console names each authenticator (Clients → … → Credentials → Client Authenticator). */
+const AUTHENTICATOR_LABEL = /** @type {Record<string, string>} */ ({
+  'client-secret': 'Client Id and Secret',
+  'client-jwt': 'Signed JWT',
+  'client-secret-jwt': 'Signed JWT with Client Secret',
+  'client-x509': 'X509 Certificate',
+});
+
+/**
+ * How the functions of each service authenticate to Keycloak, read from serverless.yml: the
+ * `CLIENT_AUTH_METHOD` of each function under `functions:` (default `client_secret_basic`), grouped by
+ * its `SERVICE_NAME`.
+ * @param {string} text serverless.yml
+ * @returns {Record<string, { functions: { name: string, method: string }[] }>}
+ */
+export function readClientAuthMethods(text) {
+  /** @type {Record<string, { functions: { name: string, method: string }[] }>} */
+  const services = {};
+  /** @type {{ name: string, service?: string, method?: string } | undefined} */
+  let current;
+  let inFunctions = false;
+  const flush = () => {
+    if (current?.service) {
+      services[current.service] ??= { functions: [] };
+      services[current.service]?.functions.push({ name: current.name, method: current.method ?? 'client_secret_basic' });
+    }
+    current = undefined;
+  };
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\s+#.*$/, '');
+    if (/^\S/.test(line)) {
+      flush();
+      inFunctions = /^functions:\s*$/.test(line);
+      continue;
+    }
+    if (!inFunctions) continue;
+    const fn = /^ {2}(\w[\w-]*):\s*$/.exec(line);
+    if (fn?.[1]) {
+      flush();
+      current = { name: fn[1] };
+      continue;
+    }
+    const variable = /^\s+(SERVICE_NAME|CLIENT_AUTH_METHOD):\s*['"]?([^'"\s]+)['"]?\s*$/.exec(line);
+    if (current && variable?.[2]) {
+      if (variable[1] === 'SERVICE_NAME') current.service = variable[2];
+      else current.method = variable[2];
+    }
+  }
+  flush();
+  return services;
+}
+
+/**
+ * Whether a client's authenticator in Keycloak is the one its service's functions are configured for:
+ * `client-secret` for `client_secret_basic`, `client-jwt` (Signed JWT) for `private_key_jwt`.
+ * @param {string} clientId
+ * @param {any} client its admin representation (undefined: reported by {@link checkClient})
+ * @param {{ functions: { name: string, method: string }[] } | undefined} configured from {@link readClientAuthMethods}
+ * @returns {CheckResult}
+ */
+export function checkClientAuthenticator(clientId, client, configured) {
+  const name = `authenticator ${clientId}`;
+  const authenticator = client?.clientAuthenticatorType ?? 'client-secret';
+  const label = (/** @type {string} */ type) => `"${AUTHENTICATOR_LABEL[type] ?? type}" (${type})`;
+  const functions = configured?.functions ?? [];
+  const methods = [...new Set(functions.map((f) => f.method))];
+  const list = functions.map((f) => `${f.name}: ${f.method}`).join(', ');
+  if (!client) return skip(name, `no client ${clientId}`);
+  if (methods.length > 1) {
+    return fail(
+      name,
+      `The functions of ${clientId} disagree on how to authenticate (${list}), so one of them is always refused.`,
+      `Give every function with SERVICE_NAME ${clientId} the same CLIENT_AUTH_METHOD in serverless.yml (authorizer and service alike).`,
+    );
+  }
+  const method = methods[0] ?? 'client_secret_basic';
+  const expected = AUTHENTICATOR_OF_METHOD[/** @type {keyof typeof AUTHENTICATOR_OF_METHOD} */ (method)];
+  if (!expected) {
+    return fail(name, `serverless.yml sets CLIENT_AUTH_METHOD ${method} for ${clientId}, which the kit does not know.`, 'Use client_secret_basic or private_key_jwt.');
+  }
+  const where = functions.length > 0 ? `its functions (${functions.map((f) => f.name).join(', ')})` : 'its functions (none in serverless.yml: the default)';
+  if (authenticator !== expected) {
+    return fail(
+      name,
+      `Keycloak authenticates ${clientId} with ${label(authenticator)} but ${where} are configured for ${method} (CLIENT_AUTH_METHOD), so Keycloak refuses every request they make.`,
+      method === 'private_key_jwt'
+        ? `Set ${clientId}'s Client Authenticator to "Signed JWT" with its public key (Clients → ${clientId} → Credentials, then Keys; docs/private-key-jwt.md), or set CLIENT_AUTH_METHOD=client_secret_basic and store its secret.`
+        : `Set ${clientId}'s Client Authenticator to "Client Id and Secret" (Clients → ${clientId} → Credentials), or set CLIENT_AUTH_METHOD=private_key_jwt on its functions and store its private key (docs/private-key-jwt.md).`,
+    );
+  }
+  return pass(name, `Keycloak expects ${label(authenticator)} of ${clientId}, and ${where} are configured for ${method}`);
+}
+
+/**
+ * The public keys Keycloak holds for a signed-JWT client, as the client's attributes say: a JWKS
+ * (`use.jwks.string` / `jwks.string`), a JWKS URL (`use.jwks.url` / `jwks.url`, fetched by the caller)
+ * or a certificate (`jwt.credential.certificate`).
+ * @param {any} client admin representation
+ * @returns {{ source: 'jwks.string', keys: Record<string, any>[] } | { source: 'jwks.url', url: string } | { source: 'certificate', keys: Record<string, any>[] } | { source: 'none' } | { source: 'invalid', why: string }}
+ */
+export function publishedKeySource(client) {
+  const attributes = client?.attributes ?? {};
+  if (attributes['use.jwks.url'] === 'true' && attributes['jwks.url']) return { source: 'jwks.url', url: String(attributes['jwks.url']) };
+  if (attributes['use.jwks.string'] === 'true' && attributes['jwks.string']) {
+    try {
+      const keys = JSON.parse(String(attributes['jwks.string'])).keys;
+      return Array.isArray(keys) ? { source: 'jwks.string', keys } : { source: 'invalid', why: 'its JWKS (jwks.string) has no "keys" list' };
+    } catch {
+      return { source: 'invalid', why: 'its JWKS (jwks.string) is not JSON' };
+    }
+  }
+  if (attributes['jwt.credential.certificate']) {
+    try {
+      const certificate = new X509Certificate(Buffer.from(String(attributes['jwt.credential.certificate']), 'base64'));
+      return { source: 'certificate', keys: [{ ...certificate.publicKey.export({ format: 'jwk' }) }] };
+    } catch {
+      return { source: 'invalid', why: 'its certificate (jwt.credential.certificate) cannot be read' };
+    }
+  }
+  return { source: 'none' };
+}
+
+/**
+ * Whether the private key a signed-JWT client's functions read from Secrets Manager is one Keycloak
+ * knows: a published key under the same `kid` whose public half matches. Names kids, never key material.
+ * @param {string} clientId
+ * @param {{ secretId: string, error?: string, credentials?: { privateKey: import('node:crypto').KeyObject, kid: string } }} secret
+ * @param {{ source: string, keys?: Record<string, any>[], why?: string }} published from {@link publishedKeySource} (a JWKS URL already fetched)
+ * @returns {CheckResult}
+ */
+export function checkClientKey(clientId, secret, published) {
+  const name = `key ${clientId}`;
+  if (secret.error || !secret.credentials) {
+    return fail(
+      name,
+      `The private key of ${clientId} could not be read from Secrets Manager: ${secret.error ?? 'no value'}`,
+      `Store it in ${secret.secretId} as {"client_id","client_auth":"private_key_jwt","private_key_pem","kid"} (docs/private-key-jwt.md, step 3).`,
+    );
+  }
+  const register = `Publish the public half of ${secret.secretId}'s key under kid "${secret.credentials.kid}" in ${clientId}'s keys (Clients → ${clientId} → Keys; docs/private-key-jwt.md, step 2).`;
+  if (published.source === 'invalid' || published.source === 'none' || !published.keys) {
+    return fail(name, `Keycloak holds no usable public key for ${clientId}: ${published.why ?? 'it has neither a JWKS, a JWKS URL nor a certificate'}.`, register);
+  }
+  const publicKey = createPublicKey(secret.credentials.privateKey);
+  const matches = (/** @type {Record<string, any>} */ jwk) => {
+    try {
+      return createPublicKey({ key: /** @type {import('node:crypto').JsonWebKey} */ (jwk), format: 'jwk' }).equals(publicKey);
+    } catch {
+      return false;
+    }
+  };
+  const { kid } = secret.credentials;
+  if (published.source === 'certificate') {
+    // Keycloak derives the kid of a certificate itself: only the key can be compared.
+    return published.keys.some(matches)
+      ? pass(name, `the certificate Keycloak holds for ${clientId} carries the public half of the key in ${secret.secretId}`)
+      : fail(name, `The certificate Keycloak holds for ${clientId} does not carry the public half of the key in ${secret.secretId}, so Keycloak refuses its assertions.`, register);
+  }
+  const where = published.source === 'jwks.url' ? 'at its JWKS URL' : 'in its JWKS';
+  const kids = published.keys.map((k) => k.kid).filter((k) => typeof k === 'string');
+  const sameKid = published.keys.filter((k) => k.kid === kid);
+  if (sameKid.length === 0) {
+    return fail(
+      name,
+      `Keycloak has no public key of ${clientId} with kid "${kid}" (the kid of the key in ${secret.secretId}) ${where}; it knows ${kids.length > 0 ? kids.map((k) => `"${k}"`).join(', ') : 'no kid'}, so it answers "Unable to load public key".`,
+      register,
+    );
+  }
+  if (!sameKid.some(matches)) {
+    return fail(
+      name,
+      `The public key Keycloak holds for ${clientId} under kid "${kid}" ${where} is not the public half of the private key in ${secret.secretId}, so Keycloak refuses its assertions ("Signature on JWT token failed validation").`,
+      `Replace that key with the public half of the key in ${secret.secretId}, or put the matching private key into the secret (docs/private-key-jwt.md).`,
+    );
+  }
+  const others = kids.filter((k) => k !== kid);
+  return pass(
+    name,
+    `Keycloak publishes the public half of ${secret.secretId}'s key under kid "${kid}" ${where}${others.length > 0 ? ` (also: ${others.map((k) => `"${k}"`).join(', ')})` : ''}`,
+  );
 }
 
 /**
@@ -238,7 +418,7 @@ export function explainExchangeFailure(requester, audience, subject, { status, b
       detail: `${said}: Keycloak did not accept ${requester}'s own credentials${/Audience not found/i.test(description) ? ` or the audience ${audience}` : ''}.`,
       fix: /Audience not found/i.test(description)
         ? `Create a client named ${audience} in this realm, or ask for an audience that exists.`
-        : `Check that ${requester} is enabled and confidential and that its secret in Secrets Manager is the one Keycloak has.`,
+        : `Check that ${requester} is enabled and confidential and that its secret in Secrets Manager is the one Keycloak has (for a signed-JWT client: that Keycloak holds its public key, see the "key ${requester}" check).`,
     };
   }
   return { detail: `${said}.`, fix: 'See docs/troubleshooting.md, and Keycloak\'s log for the event of this request.' };
@@ -315,7 +495,7 @@ export function checkIntrospection({ introspector, token, tokenAudience, expectA
     return fail(
       name,
       `Keycloak refused ${introspector}'s introspection (HTTP ${answer.status} ${answer.body.error ?? ''}).`,
-      `Check that ${introspector} is enabled and confidential and that its secret is right.`,
+      `Check that ${introspector} is enabled and confidential and that its secret is right (for a signed-JWT client: its key, see the "key ${introspector}" check).`,
     );
   }
   const active = answer.body.active === true;

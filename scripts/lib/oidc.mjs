@@ -14,6 +14,7 @@ import {
   AuthError,
   TOKEN_EXCHANGE_GRANT,
   clientSecretBasic,
+  parseClientCredentials,
   postForm as postKeycloakForm,
   privateKeyJwt,
   publicClient,
@@ -51,10 +52,50 @@ export function realmEndpoints(keycloakUrl, realm) {
 }
 
 /**
- * A confidential client's credentials: a secret (it never leaves the Authorization header) or, for a
- * client that authenticates with a signed JWT, its private JWK with `kid` (P-256, ES256).
- * @typedef {{ clientId: string, clientSecret: string } | { clientId: string, privateKeyJwk: Record<string, unknown> & { kid: string } }} ClientCredentials
+ * A client that authenticates with a signed JWT: its private key, the `kid` Keycloak knows the public
+ * half by, and the algorithm (as the library's `parseClientCredentials` returns them).
+ * @typedef {{ clientId: string, privateKey: import('node:crypto').KeyObject, kid: string, alg: import('keycloak-lambda-s2s').ClientAssertionAlgorithm }} SigningCredentials
  */
+
+/**
+ * A confidential client's credentials: a secret (it never leaves the Authorization header) or, for a
+ * client that authenticates with a signed JWT, its private key — a private JWK with `kid` (P-256, ES256),
+ * or {@link SigningCredentials}.
+ * @typedef {{ clientId: string, clientSecret: string } | { clientId: string, privateKeyJwk: Record<string, unknown> & { kid: string } } | SigningCredentials} ClientCredentials
+ */
+
+/**
+ * How `credentials` authenticate, in OAuth's words: `client_secret_basic` or `private_key_jwt`.
+ * @param {ClientCredentials} credentials
+ * @returns {'client_secret_basic' | 'private_key_jwt'}
+ */
+export function authMethodOf(credentials) {
+  return 'clientSecret' in credentials ? 'client_secret_basic' : 'private_key_jwt';
+}
+
+/**
+ * A service's credentials from its Secrets Manager value, read by the library exactly as the functions
+ * read it (`parseClientCredentials`), for the method the value names (`client_auth`; absent: a secret).
+ * A value the functions would refuse throws the library's `SecretInvalidError`, whose message names
+ * the field and never the value.
+ * @param {string} secretId
+ * @param {string} clientId
+ * @param {unknown} secretString
+ * @returns {ClientCredentials}
+ */
+export function credentialsFromSecret(secretId, clientId, secretString) {
+  let named;
+  try {
+    named = JSON.parse(String(secretString)).client_auth;
+  } catch {
+    named = undefined; // the library names the problem below
+  }
+  const method = named === 'private_key_jwt' ? 'private_key_jwt' : 'client_secret_basic';
+  const parsed = parseClientCredentials(secretId, { clientId, method }, secretString);
+  return parsed.method === 'client_secret_basic'
+    ? { clientId, clientSecret: parsed.clientSecret }
+    : { clientId, privateKey: parsed.key, kid: parsed.kid, alg: parsed.alg };
+}
 
 /** An answer of Keycloak: status and parsed JSON body (an empty object when there is none). */
 /** @typedef {{ status: number, body: Record<string, any> }} KeycloakAnswer */
@@ -78,9 +119,9 @@ export async function postForm(url, form, client, { timeoutMs = 5000, fetch = gl
       ? { clientId: '', apply() {} }
       : 'publicClientId' in client
         ? publicClient(client.publicClientId)
-        : 'privateKeyJwk' in client
-          ? signedJwtAuth(url, client)
-          : clientSecretBasic(client.clientId, client.clientSecret);
+        : 'clientSecret' in client
+          ? clientSecretBasic(client.clientId, client.clientSecret)
+          : signedJwtAuth(url, client);
   try {
     return await postKeycloakForm(fetch, url, form, auth, timeoutMs);
   } catch (error) {
@@ -90,15 +131,17 @@ export async function postForm(url, form, client, { timeoutMs = 5000, fetch = gl
 }
 
 /**
- * `private_key_jwt` for `client`, the assertion's `aud` being the realm issuer that `url` belongs to
- * (`<issuer>/protocol/openid-connect/…`), as the services send it.
+ * `private_key_jwt` for `client` (the library's `privateKeyJwt`: a new assertion per request), the
+ * assertion's `aud` being the realm issuer that `url` belongs to (`<issuer>/protocol/openid-connect/…`),
+ * as the services send it.
  * @param {string} url
- * @param {{ clientId: string, privateKeyJwk: Record<string, unknown> & { kid: string } }} client
+ * @param {Exclude<ClientCredentials, { clientSecret: string }>} client
  */
-function signedJwtAuth(url, { clientId, privateKeyJwk }) {
+function signedJwtAuth(url, client) {
   const issuer = url.replace(/\/protocol\/openid-connect\/.*$/, '');
-  const key = createPrivateKey({ key: /** @type {import('node:crypto').JsonWebKey} */ (privateKeyJwk), format: 'jwk' });
-  return privateKeyJwt(clientId, key, { kid: privateKeyJwk.kid, alg: 'ES256', audience: issuer });
+  if ('privateKey' in client) return privateKeyJwt(client.clientId, client.privateKey, { kid: client.kid, alg: client.alg, audience: issuer });
+  const key = createPrivateKey({ key: /** @type {import('node:crypto').JsonWebKey} */ (client.privateKeyJwk), format: 'jwk' });
+  return privateKeyJwt(client.clientId, key, { kid: client.privateKeyJwk.kid, alg: 'ES256', audience: issuer });
 }
 
 /**

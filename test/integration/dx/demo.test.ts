@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../scripts/lib/config.mjs';
-import { api, devSecret, issuer } from '../helpers/stack';
+import { api, devCredentialValues, issuer } from '../helpers/stack';
 
 const run = promisify(execFile);
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;
@@ -64,12 +64,26 @@ describe('npm run demo against the running stack', () => {
     expect(result.stdout).toMatch(/✓ PROOF alice's token for A \(token \[5\], aud service-a\) at B: POST \/api\/process → HTTP 401, refused/);
   });
 
-  it('never prints a token or a client secret, and neither does its diagram', () => {
+  it('says which client authentication each hop used: B signs a JWT (private_key_jwt), A and C send a secret', () => {
+    expect(result.stdout).toMatch(/service-a {2}client_secret_basic \(client secret in an HTTP Basic header\)/);
+    expect(result.stdout).toMatch(/service-b {2}private_key_jwt \(a signed JWT assertion, kid \S+, no secret\)/);
+    expect(result.stdout).toMatch(/service-c {2}client_secret_basic/);
+    expect(result.stdout).toContain('[1] service-a → Keycloak   client_credentials grant as service-a, client_secret_basic');
+    expect(result.stdout).toContain('authorizer-b  introspects as service-b (private_key_jwt)');
+    expect(result.stdout).toContain('[3] service-b → Keycloak   token exchange (RFC 8693) as service-b, private_key_jwt');
+    expect(result.stdout).toContain('authorizer-c  introspects as service-c (client_secret_basic)');
+    expect(result.stdout).toContain('[7] service-a → Keycloak   token exchange as service-a, client_secret_basic');
+    expect(result.stdout).toContain('[9] service-b → Keycloak   token exchange as service-b, private_key_jwt');
+  });
+
+  it('never prints a token, a client secret or a private key, and neither does its diagram', () => {
     const diagram = readFileSync(diagramFile, 'utf8');
+    const credentials = devCredentialValues();
+    expect(credentials.length).toBeGreaterThanOrEqual(3);
     for (const text of [result.stdout, result.stderr, diagram]) {
       expect(text).not.toMatch(JWT_SHAPE);
       expect(text).not.toContain('<token redacted>');
-      for (const service of ['service-a', 'service-b', 'service-c']) expect(text).not.toContain(devSecret(service));
+      for (const value of credentials) expect(text).not.toContain(value);
     }
   });
 

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../scripts/lib/config.mjs';
+import { devClientKey, withDevPublicKeys } from '../../../scripts/lib/dev-keys.mjs';
 import { hasIntrospectionAudienceRule } from '../../../scripts/lib/doctor-checks.mjs';
-import { devSecret, keycloakAdminOf, keycloakServerVersion, stack } from '../helpers/stack';
+import { devCredentialValues, devPublicJwk, keycloakAdminOf, keycloakServerVersion, stack } from '../helpers/stack';
 
 const run = promisify(execFile);
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;
@@ -35,7 +37,7 @@ function checkLines(stdout: string, name: string): string {
 
 function expectNoTokenOrSecret(text: string): void {
   expect(text).not.toMatch(JWT_SHAPE);
-  for (const service of ['service-a', 'service-b', 'service-c']) expect(text).not.toContain(devSecret(service));
+  for (const value of devCredentialValues()) expect(text).not.toContain(value);
 }
 
 // The introspection audience rule depends on the server's version (26.4.12 / 26.6.2 / 26.7.0 on):
@@ -68,7 +70,27 @@ describe('npm run doctor on the stack’s own realm', () => {
     expect(checkLines(result.stdout, 'lifespan vs TTLs')).toMatch(/✓ .*within the access-token lifespan \(300 s/);
     expectNoTokenOrSecret(result.stdout);
   });
+
+  it("compares each client's authenticator with its functions' CLIENT_AUTH_METHOD, and B's key with the one in Secrets Manager", async () => {
+    const result = await doctor(stack.realm);
+
+    expect(checkLines(result.stdout, 'authenticator service-a')).toMatch(/✓ .*"Client Id and Secret" \(client-secret\).*configured for client_secret_basic/);
+    expect(checkLines(result.stdout, 'authenticator service-b')).toMatch(
+      /✓ .*Keycloak expects "Signed JWT" \(client-jwt\) of service-b, and its functions \(authorizerB, serviceB\) are configured for private_key_jwt/,
+    );
+    expect(checkLines(result.stdout, 'key service-b')).toContain(`publishes the public half of ${stack.secretPrefix}/service-b's key under kid "${devPublicJwk('service-b').kid}"`);
+    expectNoTokenOrSecret(result.stdout);
+  });
 });
+
+/** The stack realm's file under another name, B holding the stack's dev public key as at import; only the service accounts as users. */
+function realmCopy(realm: string) {
+  const representation = withDevPublicKeys(JSON.parse(readFileSync(stack.realmFile, 'utf8')), (clientId) => devClientKey(stack.stateDir, clientId));
+  representation.realm = realm;
+  representation.displayName = 'doctor test realm (removed after the test)';
+  representation.users = representation.users.filter((user: { serviceAccountClientId?: string }) => user.serviceAccountClientId);
+  return representation;
+}
 
 describe('npm run doctor on a deliberately broken realm', () => {
   // A copy of the realm under another name: service-b without token exchange, service-a without
@@ -77,10 +99,7 @@ describe('npm run doctor on a deliberately broken realm', () => {
   const clientIds: Record<string, string> = {};
 
   beforeAll(async () => {
-    const representation = JSON.parse(readFileSync(stack.realmFile, 'utf8'));
-    representation.realm = realm;
-    representation.displayName = 'doctor test realm (removed after the test)';
-    representation.users = representation.users.filter((user: { serviceAccountClientId?: string }) => user.serviceAccountClientId);
+    const representation = realmCopy(realm);
     delete representation.clients.find((client: { clientId: string }) => client.clientId === 'service-b').attributes['standard.token.exchange.enabled'];
     representation.clientScopeMappings['service-b'] = [];
     await keycloakAdminOf('', 'POST', '', representation);
@@ -146,5 +165,35 @@ describe('npm run doctor on a deliberately broken realm', () => {
       /✗ .*Keycloak answered 400 invalid_request "Requested audience not available: service-c"[\s\S]*fix: Add a client scope mapping of service-c's roles to service-b/,
     );
     expect(result.stdout).toMatch(ruleOn ? /✗ \d+ passed, 2 failed\.\n/ : /✗ \d+ passed, 2 failed, \d+ warnings?\.\n/);
+  });
+});
+
+describe('npm run doctor on a realm whose client authentication does not match the services', () => {
+  // service-b publishes another key under its kid; service-c expects a signed JWT, but its functions send a secret.
+  const realm = `doctor-auth-${Date.now()}`;
+
+  beforeAll(async () => {
+    const representation = realmCopy(realm);
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    const serviceB = representation.clients.find((client: { clientId: string }) => client.clientId === 'service-b');
+    serviceB.attributes['jwks.string'] = JSON.stringify({ keys: [{ ...stranger, kid: devPublicJwk('service-b').kid, use: 'sig', alg: 'ES256' }] });
+    representation.clients.find((client: { clientId: string }) => client.clientId === 'service-c').clientAuthenticatorType = 'client-jwt';
+    await keycloakAdminOf('', 'POST', '', representation);
+  });
+  afterAll(async () => {
+    await keycloakAdminOf(realm, 'DELETE', '');
+  });
+
+  it("names the mismatched authenticator and the key Keycloak holds that is not B's, skips the calls they would break, and exits 1", async () => {
+    const result = await doctor(realm);
+
+    expect(result.code).toBe(1);
+    expect(checkLines(result.stdout, 'authenticator service-c')).toMatch(
+      /✗ .*Keycloak authenticates service-c with "Signed JWT" \(client-jwt\) but its functions \(authorizerC\) are configured for client_secret_basic[\s\S]*fix: Set service-c's Client Authenticator to "Client Id and Secret"/,
+    );
+    expect(checkLines(result.stdout, 'key service-b')).toMatch(/✗ .*under kid "[^"]+" in its JWKS is not the public half of the private key in /);
+    expect(checkLines(result.stdout, 'key service-c')).toMatch(/✗ .*holds a client secret, not a private key/);
+    expect(checkLines(result.stdout, 'test exchange service-b → service-c')).toMatch(/– .*needs a token of service-a and service-b's credentials/);
+    expectNoTokenOrSecret(result.stdout);
   });
 });

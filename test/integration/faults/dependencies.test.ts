@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putSecret, secretsClient, seedSecrets, startSecretsEmulator, stopSecretsEmulator } from '../../../scripts/lib/secrets.mjs';
@@ -15,7 +16,7 @@ import {
   startTcpProxy,
   warmUp,
 } from '../helpers/side-stack';
-import { type ApiAnswer, clientToken, devSecret, sleep, stack } from '../helpers/stack';
+import { type ApiAnswer, clientToken, devPublicJwk, devSecretValue, sleep, stack } from '../helpers/stack';
 
 // Faults of what the services depend on — Keycloak slow, Secrets Manager stopped, a secret
 // deleted or broken, C unreachable or hanging — on a second offline instance of the same code
@@ -31,7 +32,8 @@ const CACHES_EXPIRE_MS = CACHE_SECONDS * 1000 + 500;
 
 const emulator = secretsClient(stack);
 const secretIdOf = (clientId: string) => `${SECRET_PREFIX}/${clientId}`;
-const goodValue = (clientId: string) => JSON.stringify({ client_id: clientId, client_secret: devSecret(clientId) });
+/** The value the stack seeds: a client secret, or for service-b (private_key_jwt) its dev private key. */
+const goodValue = (clientId: string) => devSecretValue(clientId);
 
 async function seedFaultSecrets(): Promise<void> {
   for (const clientId of ['service-a', 'service-b', 'service-c']) await putSecret(emulator, secretIdOf(clientId), goodValue(clientId));
@@ -216,14 +218,14 @@ describe('Secrets Manager faults', () => {
   }, 60_000);
 
   it('gives 500 SECRET_INVALID at A when the secret names another client', async () => {
-    await putSecret(emulator, secretIdOf('service-a'), JSON.stringify({ client_id: 'service-b', client_secret: devSecret('service-b') }));
+    await putSecret(emulator, secretIdOf('service-a'), JSON.stringify({ client_id: 'service-b', client_secret: 'secret-of-another-client' }));
     try {
       await sleep(CACHES_EXPIRE_MS);
       const answer = await runA();
 
       expectFailure(answer, 500, { error: 'SECRET_INVALID' });
       expect(answer.body.message).toBe('The service cannot read its credentials');
-      expect(answer.text).not.toContain(devSecret('service-b'));
+      expect(answer.text).not.toContain('secret-of-another-client');
     } finally {
       await putSecret(emulator, secretIdOf('service-a'), goodValue('service-a'));
     }
@@ -240,6 +242,37 @@ describe('Secrets Manager faults', () => {
 
       expect(answer.status).toBe(401); // 503 behind API Gateway
       expect(await failedClosed('service-b', 'SECRET_NOT_FOUND', since)).not.toHaveLength(0);
+    } finally {
+      await putSecret(emulator, secretIdOf('service-b'), goodValue('service-b'));
+    }
+
+    expect((await adjustAtB()).status).toBe(200);
+  }, 60_000);
+
+  // service-b authenticates with a signed JWT (private_key_jwt): a bad key fails at its first use, in
+  // one sentence naming the field, never echoing the key and never falling back to a secret.
+  const keyOf = (fields: Record<string, unknown>) => JSON.stringify({ client_id: 'service-b', client_auth: 'private_key_jwt', ...fields });
+  const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  it.each([
+    ['a private key whose public half Keycloak does not know (under the published kid)', 'CLIENT_AUTHENTICATION_FAILED', 'ASSERTION_SIGNATURE_INVALID', () => keyOf({ private_key_jwk: { ...stranger, kid: devPublicJwk('service-b').kid } })],
+    ['a private key under a kid Keycloak does not know', 'CLIENT_AUTHENTICATION_FAILED', 'ASSERTION_KEY_UNKNOWN', () => keyOf({ private_key_jwk: { ...stranger, kid: 'not-published' } })],
+    ['a value that is not a key', 'SECRET_INVALID', 'private_key_pem must be a PKCS#8 PEM string', () => keyOf({ private_key_pem: 'not a key', kid: 'k' })],
+    ['a client secret (no fallback)', 'SECRET_INVALID', 'client_auth is absent (client_secret_basic) but this service is configured for "private_key_jwt"', () => JSON.stringify({ client_id: 'service-b', client_secret: 'a-shared-secret' })],
+  ] as const)('fails B’s authorizer closed on %s: %s (%s), and heals', async (_case, code, detail, value) => {
+    await putSecret(emulator, secretIdOf('service-b'), value());
+    try {
+      await sleep(CACHES_EXPIRE_MS);
+      const since = logLength();
+      const answer = await adjustAtB();
+
+      expect(answer.status).toBe(401); // 503 behind API Gateway
+      const lines = await failedClosed('service-b', code, since);
+      expect(lines).not.toHaveLength(0);
+      expect(String((lines[0]?.error as { message?: unknown } | undefined)?.message)).toContain(detail);
+      const logged = jsonLines(faults.log()).slice(since).map((line) => JSON.stringify(line)).join('\n');
+      expect(logged).not.toContain(String(stranger.d));
+      expect(logged).not.toContain('a-shared-secret');
+      expect(answer.text).not.toContain(String(stranger.d));
     } finally {
       await putSecret(emulator, secretIdOf('service-b'), goodValue('service-b'));
     }

@@ -143,15 +143,87 @@ export interface TcpProxy {
   url: string;
   /** Delay applied to each chunk, each way, from now on (0: pass through). */
   delayMs: number;
+  /**
+   * With `record: true`, the plain HTTP/1.1 requests clients sent through the proxy since the start
+   * (or the last {@link TcpProxy.clearRecording}), in order per connection; otherwise none. Kept in
+   * memory only: a test summarises them and must not print what they carry.
+   */
+  requests(): RecordedRequest[];
+  clearRecording(): void;
   close(): Promise<void>;
 }
 
-/** Starts a loopback TCP proxy to `target`; each chunk waits `delayMs` before it is passed on. */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/** An HTTP request a recording {@link TcpProxy} saw on its way upstream. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The complete HTTP/1.1 requests in `stream` (one connection's bytes from the client, keep-alive included). */
+export function parseHttpRequests(stream: Buffer): RecordedRequest[] {
+  const requests: RecordedRequest[] = [];
+  let rest = stream;
+  while (rest.length > 0) {
+    const headEnd = rest.indexOf('\r\n\r\n');
+    if (headEnd < 0) break;
+    const [requestLine = '', ...headerLines] = rest.subarray(0, headEnd).toString('latin1').split('\r\n');
+    const [method = '', path = ''] = requestLine.split(' ');
+    const headers: Record<string, string> = {};
+    for (const line of headerLines) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    let position = headEnd + 4;
+    let body: Buffer;
+    if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const lineEnd = rest.indexOf('\r\n', position);
+        if (lineEnd < 0) return requests;
+        const size = Number.parseInt(rest.subarray(position, lineEnd).toString('latin1'), 16);
+        position = lineEnd + 2;
+        if (size === 0) {
+          position += 2;
+          break;
+        }
+        chunks.push(rest.subarray(position, position + size));
+        position += size + 2;
+      }
+      body = Buffer.concat(chunks);
+    } else {
+      const length = Number(headers['content-length'] ?? 0);
+      if (rest.length < position + length) break;
+      body = rest.subarray(position, position + length);
+      position += length;
+    }
+    requests.push({ method, path, headers, body: body.toString('utf8') });
+    rest = rest.subarray(position);
+  }
+  return requests;
+}
+
+/**
+ * Starts a loopback TCP proxy to `target`; each chunk waits `delayMs` before it is passed on. With
+ * `record`, it also keeps what each client sends (see {@link TcpProxy.requests}).
+ */
+export async function startTcpProxy(target: { host: string; port: number }, { record = false }: { record?: boolean } = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
-  const proxy: TcpProxy = { url: '', delayMs: 0, close: async () => {} };
-  const relay = (from: net.Socket, to: net.Socket) => {
+  let recorded: Buffer[][] = [];
+  const proxy: TcpProxy = {
+    url: '',
+    delayMs: 0,
+    requests: () => recorded.flatMap((chunks) => parseHttpRequests(Buffer.concat(chunks))),
+    clearRecording: () => {
+      recorded = [];
+    },
+    close: async () => {},
+  };
+  const relay = (from: net.Socket, to: net.Socket, recording?: () => Buffer[]) => {
     from.on('data', (chunk) => {
+      recording?.().push(chunk);
       const forward = () => {
         if (!to.destroyed) to.write(chunk);
       };
@@ -169,7 +241,20 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     }
-    relay(client, upstream);
+    // A connection's bytes since the last clearRecording(): a cleared recording starts a new list.
+    let list: Buffer[] | undefined;
+    let listOf: Buffer[][] | undefined;
+    const recording = record
+      ? () => {
+          if (listOf !== recorded || !list) {
+            list = [];
+            listOf = recorded;
+            recorded.push(list);
+          }
+          return list;
+        }
+      : undefined;
+    relay(client, upstream, recording);
     relay(upstream, client);
   });
   await new Promise<void>((resolve) => server.listen(0, stack.host, resolve));

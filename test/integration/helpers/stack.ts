@@ -8,6 +8,7 @@ import { decodeJwt, type JWTPayload } from 'jose';
 import { stackConfig } from '../../../scripts/lib/config.mjs';
 import { devClientKey, signedJwtClients } from '../../../scripts/lib/dev-keys.mjs';
 import { createAdminClient } from '../../../scripts/lib/keycloak-admin.mjs';
+import { devKeySecrets, devSecrets } from '../../../scripts/lib/secrets.mjs';
 import {
   clientCredentialsGrant,
   passwordGrant,
@@ -45,6 +46,20 @@ export function devCredentials(clientId: string): ClientCredentials {
     return { clientId, privateKeyJwk: devClientKey(stack.stateDir, clientId).privateJwk as Record<string, unknown> & { kid: string } };
   }
   return { clientId, clientSecret: devSecret(clientId) };
+}
+
+/**
+ * Every dev credential value of the services that no output may ever contain: the dev secrets of the
+ * clients that have one, and the private parts of the signed-JWT clients' dev keys.
+ */
+export function devCredentialValues(): string[] {
+  return realm.clients.flatMap((client) => {
+    if (signedJwtClients(realm).includes(client.clientId)) {
+      const { privateJwk } = devClientKey(stack.stateDir, client.clientId);
+      return ['d', 'p', 'q', 'dp', 'dq', 'qi'].map((name) => privateJwk[name]).filter((value): value is string => typeof value === 'string');
+    }
+    return client.secret ? [client.secret] : [];
+  });
 }
 
 /** A user's dev password from the realm file. */
@@ -228,4 +243,30 @@ export async function setClientSecretInKeycloak(clientId: string, secret: string
   if (!client) throw new Error(`no client ${clientId}`);
   const representation = await keycloakAdmin('GET', `/clients/${client.id}`);
   await keycloakAdmin('PUT', `/clients/${client.id}`, { ...representation, secret });
+}
+
+/**
+ * The Secrets Manager value the stack seeds for `clientId`: `{"client_id","client_secret"}`, or for a
+ * signed-JWT client `{"client_id","client_auth":"private_key_jwt","private_key_jwk"}` with its dev key.
+ */
+export function devSecretValue(clientId: string): string {
+  const seeded = [...devSecrets(stack), ...devKeySecrets(stack)].find((entry) => entry.value.client_id === clientId);
+  if (!seeded) throw new Error(`the stack seeds no secret for ${clientId}`);
+  return JSON.stringify(seeded.value);
+}
+
+/** The public JWK (with `kid`, `use: sig`, `alg: ES256`) of a signed-JWT client's dev key, as the stack gives it to Keycloak. */
+export function devPublicJwk(clientId: string): Record<string, unknown> {
+  return devClientKey(stack.stateDir, clientId).publicJwk;
+}
+
+/** Publishes exactly `keys` (public JWKs) as a signed-JWT client's keys in Keycloak (`use.jwks.string` / `jwks.string`). */
+export async function setClientKeysInKeycloak(clientId: string, keys: Record<string, unknown>[]): Promise<void> {
+  const [client] = (await keycloakAdmin('GET', `/clients?clientId=${encodeURIComponent(clientId)}`)) as { id: string }[];
+  if (!client) throw new Error(`no client ${clientId}`);
+  const representation = await keycloakAdmin('GET', `/clients/${client.id}`);
+  await keycloakAdmin('PUT', `/clients/${client.id}`, {
+    ...representation,
+    attributes: { ...representation.attributes, 'use.jwks.string': 'true', 'jwks.string': JSON.stringify({ keys }) },
+  });
 }

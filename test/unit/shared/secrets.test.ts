@@ -385,6 +385,31 @@ describe('createClientCredentialsSource with private_key_jwt', () => {
     );
   });
 
+  it.each([
+    ['a value that is not a key', () => jwtSecret({ private_key_jwk: undefined, private_key_pem: 'LEAKED-KEY', kid: 'k' }), 'private_key_pem must be a PKCS#8 PEM string'],
+    ['an RSA key under 2048 bits', () => jwtSecret({ private_key_jwk: { ...generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'jwk' }), kid: 'k' } }), 'private_key_jwk must be an EC P-256 key (ES256) or an RSA key of at least 2048 bits (RS256)'],
+    ['a key of another curve', () => jwtSecret({ private_key_jwk: { ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' }), kid: 'k' } }), 'private_key_jwk must be an EC P-256 key'],
+    ['a key without kid', () => jwtSecret({ private_key_jwk: { ...ecJwk, kid: undefined } }), 'kid is missing'],
+  ])('fails at the first use, not before, on %s: one sentence naming the field, the key never in the error', async (_case, value, reason) => {
+    // Prepare: building the source reads nothing yet.
+    const { secretsManager, source } = jwtSetup();
+    const stored = value();
+    secretsManager.on(GetSecretValueCommand).resolves(secretString(stored));
+    const privateParts = Object.values((JSON.parse(stored).private_key_jwk ?? {}) as Record<string, unknown>).filter((v) => typeof v === 'string' && v.length > 20);
+
+    // Act
+    const error = await source.get().catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(SecretInvalidError);
+    expect((error as Error).message).toContain(`Secret "${SECRET_ID}" is invalid: ${reason}`);
+    expect((error as Error).message.split('. ')).toHaveLength(1);
+    for (const text of [(error as Error).message, JSON.stringify(error)]) {
+      expect(text).not.toContain('LEAKED-KEY');
+      for (const part of privateParts) expect(text).not.toContain(part);
+    }
+  });
+
   it('names audience when private_key_jwt is configured without it', () => {
     // Prepare
     const client = new SecretsManagerClient({ region: 'us-east-1' });

@@ -6,7 +6,9 @@ import {
   countColdStarts,
   countRoundTrips,
   forgeToken,
+  formatSigningCost,
   formatTable,
+  measureAssertionSigning,
   invocationTimes,
   matchesKeycloak,
   median,
@@ -340,5 +342,49 @@ describe('countColdStarts', () => {
     // Act + Assess
     expect(countColdStarts(log)).toBe(2);
     expect(countColdStarts('')).toBe(0);
+  });
+});
+
+describe('signing cost of private_key_jwt', () => {
+  it('formats one row per algorithm: samples, median and p95 in whole microseconds', () => {
+    // Act
+    const table = formatSigningCost({ ES256: { samples: 1000, medianUs: 98.4, p95Us: 151.6 }, RS256: { samples: 1000, medianUs: 1012.5, p95Us: 1320 } });
+
+    // Assess
+    expect(table.split('\n')).toEqual([
+      'assertion                 samples  median µs  p95 µs',
+      '------------------------  -------  ---------  ------',
+      'ES256 (P-256, service-b)     1000         98     152',
+      'RS256 (RSA-2048)             1000       1013    1320',
+    ]);
+  });
+
+  it('leaves out an algorithm that was not measured', () => {
+    expect(formatSigningCost({ ES256: { samples: 5, medianUs: 100, p95Us: 120 } }).split('\n')).toHaveLength(3);
+  });
+
+  it('puts the median per algorithm into the summary when it was measured, and nothing when it was not', () => {
+    // Act
+    const withSigning = benchSummary({ warm: {}, baseline: {}, signing: { ES256: { medianUs: 98.4 }, RS256: { medianUs: 1012.5 } } });
+    const without = benchSummary({ warm: {}, baseline: {} });
+
+    // Assess
+    expect(withSigning.assertionSigningUs).toEqual({ ES256: 98, RS256: 1013 });
+    expect(without).not.toHaveProperty('assertionSigningUs');
+  });
+
+  it('measures each algorithm with the library: the given number of samples, times from the injected clock', async () => {
+    // Prepare: a clock that advances 0.25 ms per reading, so each assertion takes 250 µs.
+    let ms = 0;
+    const now = () => {
+      ms += 0.25;
+      return ms;
+    };
+
+    // Act
+    const figures = await measureAssertionSigning({ samples: 3, warmup: 1, now });
+
+    // Assess
+    expect(figures).toEqual({ ES256: { samples: 3, medianUs: 250, p95Us: 250 }, RS256: { samples: 3, medianUs: 250, p95Us: 250 } });
   });
 });

@@ -1,10 +1,18 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../../scripts/lib/config.mjs';
 import {
   audienceFix,
   checkBruteForceProtection,
   checkUserFacingScopes,
   checkAudiencePath,
   checkClient,
+  checkClientAuthenticator,
+  checkClientKey,
+  publishedKeySource,
+  readClientAuthMethods,
   checkExchange,
   checkExchangeEnabled,
   checkIntrospection,
@@ -46,7 +54,6 @@ describe('checkClient', () => {
     ['missing', undefined, 'Realm r has no client "service-b".'],
     ['disabled', { ...confidential, enabled: false }, 'service-b is disabled'],
     ['public', { ...confidential, publicClient: true }, 'service-b is a public client'],
-    ['signed-JWT authenticated', { ...confidential, clientAuthenticatorType: 'client-jwt' }, 'authenticates with "client-jwt"'],
     ['without a service account', { ...confidential, serviceAccountsEnabled: false }, 'has no service account'],
   ])('fails a %s client with the reason and a fix', (_case, client, reason) => {
     const result = checkClient('service-b', client, options);
@@ -54,6 +61,10 @@ describe('checkClient', () => {
     expect(result.status).toBe('fail');
     expect(result.detail).toContain(reason);
     expect(result.fix).toBeTruthy();
+  });
+
+  it('passes a signed-JWT client too: how a client authenticates is checkClientAuthenticator\'s to judge', () => {
+    expect(checkClient('service-b', { ...confidential, clientAuthenticatorType: 'client-jwt' }, options).status).toBe('pass');
   });
 
   it('only warns about a missing service account where the kit does not need one', () => {
@@ -392,5 +403,135 @@ describe("checkClient for a client that calls nobody as itself ('unneeded')", ()
     // Assess
     expect(without.status).toBe('pass');
     expect(withOne).toMatchObject({ status: 'warn', fix: expect.stringContaining('"serviceAccountsEnabled": false') });
+  });
+});
+
+describe('readClientAuthMethods', () => {
+  it('reads the project\'s serverless.yml: B\'s authorizer and service sign JWTs, A\'s and C\'s functions use the default (a secret)', () => {
+    // Act
+    const methods = readClientAuthMethods(readFileSync(path.join(projectRoot, 'serverless.yml'), 'utf8'));
+
+    // Assess
+    expect(methods['service-b']?.functions).toEqual([
+      { name: 'authorizerB', method: 'private_key_jwt' },
+      { name: 'serviceB', method: 'private_key_jwt' },
+    ]);
+    expect(methods['service-a']?.functions).toEqual([
+      { name: 'authorizerA', method: 'client_secret_basic' },
+      { name: 'serviceA', method: 'client_secret_basic' },
+    ]);
+    expect(methods['service-c']?.functions).toEqual([{ name: 'authorizerC', method: 'client_secret_basic' }]);
+  });
+
+  it('reads only the functions section, ignoring comments and other sections', () => {
+    const text = [
+      'custom:',
+      '  x:',
+      '    SERVICE_NAME: nope',
+      'functions:',
+      '  one:',
+      '    environment:',
+      '      SERVICE_NAME: svc # a comment',
+      "      CLIENT_AUTH_METHOD: 'private_key_jwt'",
+      '  two:',
+      '    environment:',
+      '      SERVICE_NAME: svc',
+      'resources:',
+      '  three:',
+      '    SERVICE_NAME: svc',
+    ].join('\n');
+
+    expect(readClientAuthMethods(text)).toEqual({
+      svc: { functions: [{ name: 'one', method: 'private_key_jwt' }, { name: 'two', method: 'client_secret_basic' }] },
+    });
+  });
+});
+
+describe('checkClientAuthenticator', () => {
+  const jwtFunctions = { functions: [{ name: 'authorizerB', method: 'private_key_jwt' }, { name: 'serviceB', method: 'private_key_jwt' }] };
+
+  it('passes a client-jwt client whose functions sign JWTs, and a client-secret client whose functions send a secret', () => {
+    const signed = checkClientAuthenticator('service-b', { ...confidential, clientAuthenticatorType: 'client-jwt' }, jwtFunctions);
+    const secret = checkClientAuthenticator('service-a', confidential, { functions: [{ name: 'serviceA', method: 'client_secret_basic' }] });
+
+    expect(signed).toMatchObject({ status: 'pass', detail: expect.stringContaining('"Signed JWT" (client-jwt)') });
+    expect(secret.status).toBe('pass');
+  });
+
+  it('fails a client-secret client whose functions are configured for private_key_jwt, naming both sides and the fix', () => {
+    const result = checkClientAuthenticator('service-b', confidential, jwtFunctions);
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toBe(
+      'Keycloak authenticates service-b with "Client Id and Secret" (client-secret) but its functions (authorizerB, serviceB) are configured for private_key_jwt (CLIENT_AUTH_METHOD), so Keycloak refuses every request they make.',
+    );
+    expect(result.fix).toContain('"Signed JWT"');
+  });
+
+  it('fails a client-jwt client whose functions send a secret (the default when CLIENT_AUTH_METHOD is unset)', () => {
+    const result = checkClientAuthenticator('service-b', { ...confidential, clientAuthenticatorType: 'client-jwt' }, undefined);
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain('configured for client_secret_basic');
+    expect(result.fix).toContain('CLIENT_AUTH_METHOD=private_key_jwt');
+  });
+
+  it('fails when the functions of one service disagree, and on an authenticator the kit does not support', () => {
+    const disagree = checkClientAuthenticator('service-b', { ...confidential, clientAuthenticatorType: 'client-jwt' }, {
+      functions: [{ name: 'authorizerB', method: 'client_secret_basic' }, { name: 'serviceB', method: 'private_key_jwt' }],
+    });
+    const x509 = checkClientAuthenticator('service-b', { ...confidential, clientAuthenticatorType: 'client-x509' }, jwtFunctions);
+
+    expect(disagree).toMatchObject({ status: 'fail', detail: expect.stringContaining('disagree on how to authenticate (authorizerB: client_secret_basic, serviceB: private_key_jwt)') });
+    expect(x509).toMatchObject({ status: 'fail', detail: expect.stringContaining('"X509 Certificate" (client-x509)') });
+  });
+});
+
+describe('checkClientKey', () => {
+  const mine = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = (key: KeyObject, kid: string) => ({ ...key.export({ format: 'jwk' }), kid, use: 'sig', alg: 'ES256' });
+  const secret = { secretId: 'keycloak-s2s/dev/service-b', credentials: { privateKey: mine.privateKey, kid: 'b-1' } };
+  const privateD = mine.privateKey.export({ format: 'jwk' }).d as string;
+
+  it('passes when Keycloak publishes the public half under the same kid (and names the other kids)', () => {
+    const result = checkClientKey('service-b', secret, { source: 'jwks.string', keys: [jwk(other.publicKey, 'b-0'), jwk(mine.publicKey, 'b-1')] });
+
+    expect(result).toMatchObject({ status: 'pass', detail: expect.stringContaining('under kid "b-1" in its JWKS (also: "b-0")') });
+  });
+
+  it('fails when no published key has the secret\'s kid, naming the kids Keycloak knows', () => {
+    const result = checkClientKey('service-b', secret, { source: 'jwks.string', keys: [jwk(mine.publicKey, 'b-0')] });
+
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain('no public key of service-b with kid "b-1"');
+    expect(result.detail).toContain('it knows "b-0"');
+    expect(result.fix).toContain('Publish the public half');
+  });
+
+  it('fails when the key under that kid is another key\'s public half', () => {
+    const result = checkClientKey('service-b', secret, { source: 'jwks.string', keys: [jwk(other.publicKey, 'b-1')] });
+
+    expect(result).toMatchObject({ status: 'fail', detail: expect.stringContaining('is not the public half of the private key in keycloak-s2s/dev/service-b') });
+  });
+
+  it('fails when the secret could not be read, or Keycloak holds no key, and never prints key material', () => {
+    const unreadable = checkClientKey('service-b', { secretId: secret.secretId, error: 'kid is missing.' }, { source: 'jwks.string', keys: [] });
+    const none = checkClientKey('service-b', secret, { source: 'none' });
+
+    expect(unreadable).toMatchObject({ status: 'fail', detail: 'The private key of service-b could not be read from Secrets Manager: kid is missing.' });
+    expect(none).toMatchObject({ status: 'fail', detail: expect.stringContaining('holds no usable public key') });
+    for (const result of [unreadable, none]) expect(JSON.stringify(result)).not.toContain(privateD);
+  });
+});
+
+describe('publishedKeySource', () => {
+  it('reads a JWKS string, a JWKS URL, and says when there is none or it is broken', () => {
+    const keys = [{ kty: 'EC', kid: 'k' }];
+
+    expect(publishedKeySource({ attributes: { 'use.jwks.string': 'true', 'jwks.string': JSON.stringify({ keys }) } })).toEqual({ source: 'jwks.string', keys });
+    expect(publishedKeySource({ attributes: { 'use.jwks.url': 'true', 'jwks.url': 'https://keys.example/jwks' } })).toEqual({ source: 'jwks.url', url: 'https://keys.example/jwks' });
+    expect(publishedKeySource({ attributes: {} })).toEqual({ source: 'none' });
+    expect(publishedKeySource({ attributes: { 'use.jwks.string': 'true', 'jwks.string': '{' } })).toMatchObject({ source: 'invalid' });
   });
 });

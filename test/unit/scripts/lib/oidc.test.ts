@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { audiences, decodeClaims, formatExpiry, postForm, redactTokens, summarizeClaims } from '../../../../scripts/lib/oidc.mjs';
+import { audiences, authMethodOf, credentialsFromSecret, decodeClaims, formatExpiry, postForm, redactTokens, summarizeClaims } from '../../../../scripts/lib/oidc.mjs';
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const jwt = (payload: Record<string, unknown>) => `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode(payload)}.c2lnbmF0dXJl`;
@@ -145,5 +145,45 @@ describe('postForm (through the library transport)', () => {
     const answer = await postForm('https://kc/revoke', { token: 't' }, { clientId: 'a', clientSecret: 'b' }, { fetch: fakeFetch });
 
     expect(answer).toEqual({ status: 200, body: {} });
+  });
+});
+
+describe('credentialsFromSecret (a Secrets Manager value read by the library, as the functions read it)', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keyValue = JSON.stringify({ client_id: 'service-b', client_auth: 'private_key_jwt', private_key_jwk: { ...privateKey.export({ format: 'jwk' }), kid: 'b-1' } });
+
+  it('gives a client secret for a value without client_auth, and a signing key for a private_key_jwt value', () => {
+    // Act
+    const secret = credentialsFromSecret('s/a', 'service-a', JSON.stringify({ client_id: 'service-a', client_secret: 'x' }));
+    const signing = credentialsFromSecret('s/b', 'service-b', keyValue);
+
+    // Assess
+    expect(secret).toEqual({ clientId: 'service-a', clientSecret: 'x' });
+    expect(authMethodOf(secret)).toBe('client_secret_basic');
+    expect(signing).toMatchObject({ clientId: 'service-b', kid: 'b-1', alg: 'ES256' });
+    expect(authMethodOf(signing)).toBe('private_key_jwt');
+  });
+
+  it('signs with the key it read: aud = the realm issuer, kid from the secret', async () => {
+    // Prepare
+    let body: URLSearchParams | undefined;
+    const fakeFetch = (async (_url: string, init: RequestInit) => {
+      body = new URLSearchParams(String(init.body));
+      return new Response('{}', { status: 200 });
+    }) as unknown as typeof fetch;
+
+    // Act
+    await postForm('https://kc/realms/r/protocol/openid-connect/token', {}, credentialsFromSecret('s/b', 'service-b', keyValue), { fetch: fakeFetch });
+
+    // Assess
+    const { protectedHeader } = await jwtVerify(body?.get('client_assertion') ?? '', publicKey, { audience: 'https://kc/realms/r', issuer: 'service-b' });
+    expect(protectedHeader.kid).toBe('b-1');
+  });
+
+  it("throws the library's one-sentence SecretInvalidError naming the field, never the value", () => {
+    const noKid = JSON.stringify({ client_id: 'service-b', client_auth: 'private_key_jwt', private_key_jwk: privateKey.export({ format: 'jwk' }) });
+
+    expect(() => credentialsFromSecret('s/b', 'service-b', noKid)).toThrow(/^Secret "s\/b" is invalid: kid is missing/);
+    expect(() => credentialsFromSecret('s/b', 'service-b', '{"client_secret":"leak')).toThrow('Secret "s/b" is invalid: the value is not JSON');
   });
 });

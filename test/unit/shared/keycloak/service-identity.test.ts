@@ -184,3 +184,30 @@ describe('createServiceIdentity with private_key_jwt (key rotation)', () => {
     expect(fake.calls.map((c) => c.headers.get('authorization'))).toEqual([null, null]);
   });
 });
+
+describe('createServiceIdentity with private_key_jwt: a private key Keycloak does not know', () => {
+  it('fails closed at the first call with ASSERTION_KEY_UNKNOWN after one refetch that brings the same key: no retry, never a Basic header, the key never in the error', async () => {
+    // Prepare: the secret holds a key whose kid Keycloak has never seen.
+    const unknown = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = { ...unknown.privateKey.export({ format: 'jwk' }), kid: 'never-published' };
+    const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const secretsManager = mockClient(client);
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ client_id: 'service-b', client_auth: 'private_key_jwt', private_key_jwk: jwk }) });
+    const fake = createFakeFetch(() => jsonResponse({ error: 'invalid_client', error_description: 'Unable to load public key' }, 400));
+    const issuer = `${KEYCLOAK_URL}/realms/${REALM}`;
+    const credentials = createClientCredentialsSource({ secretId: 'dev/keycloak/service-b', clientId: 'service-b', maxAgeSeconds: 300, client, method: 'private_key_jwt', audience: issuer });
+    const identity = createServiceIdentity(createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch }), credentials);
+
+    // Act
+    const error = await identity.introspect('a-token').catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ClientAuthenticationError);
+    expect(error).toMatchObject({ code: 'CLIENT_AUTHENTICATION_FAILED', reason: 'ASSERTION_KEY_UNKNOWN' });
+    expect(fake.calls).toHaveLength(1);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(fake.calls.map((c) => c.headers.get('authorization'))).toEqual([null]);
+    expect(new URLSearchParams(fake.calls[0]?.body).has('client_secret')).toBe(false);
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain(String(jwk.d));
+  });
+});
