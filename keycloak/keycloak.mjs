@@ -365,7 +365,7 @@ function lastLines(text, n) {
  * @param {ReturnType<typeof stackConfig>} config
  * @param {(line: string) => void} progress
  */
-async function publishDevPublicKeys(config, progress) {
+export async function publishDevPublicKeys(config, progress = () => {}) {
   const clientIds = signedJwtClients(JSON.parse(readFileSync(config.realmFile, 'utf8')));
   if (clientIds.length === 0) return;
   // The admin client speaks through the library (dist/), which may not be built yet.

@@ -25,7 +25,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startKeycloak, stopKeycloak, waitForRealm } from '../keycloak/keycloak.mjs';
+import { publishDevPublicKeys, startKeycloak, stopKeycloak, waitForRealm } from '../keycloak/keycloak.mjs';
 import { bundleSizes, packageService, readZipEntry } from './bundle-size.mjs';
 import {
   FORGERY_KINDS,
@@ -358,6 +358,8 @@ async function ensureKeycloakAndSecrets() {
   if (config.externalKeycloakUrl || (await isPortOpen(config.host, config.keycloakPort))) {
     log(`reusing the Keycloak at ${config.keycloakUrl}`);
     await waitForRealm(config, 30_000);
+    // The bench's own state folder holds its own dev keys: the Keycloak it reuses must know their public halves.
+    await publishDevPublicKeys(config, (line) => log(`keycloak: ${line}`));
   } else {
     log('starting Keycloak (not counted in the bench time; ~1-2 min)…');
     started.keycloak = true;
