@@ -10,6 +10,7 @@ import { devClientKey, signedJwtClients } from '../../../scripts/lib/dev-keys.mj
 import { createAdminClient } from '../../../scripts/lib/keycloak-admin.mjs';
 import {
   clientCredentialsGrant,
+  introspect as introspectAt,
   passwordGrant,
   realmEndpoints,
   revoke as revokeAt,
@@ -187,12 +188,62 @@ export async function revoke(token: string, clientId: string): Promise<void> {
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Keycloak round-trips that happen while `action` runs. */
-export async function keycloakCallsDuring(action: () => Promise<unknown>): Promise<{ token: number; introspect: number; certs: number }> {
+type KeycloakCalls = { token: number; introspect: number; certs: number };
+
+/** The round-trips between two {@link settledKeycloakCalls} reads (less the later read's marker fetch). */
+function callsBetween(before: KeycloakCalls, after: KeycloakCalls): KeycloakCalls {
+  return { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs - 1 };
+}
+
+/**
+ * Keycloak's counters once every request answered so far is in them: Keycloak records a request when
+ * its answer is complete, which may be just after the client has read it. One key-set fetch made
+ * here marks the point; the counters are read until they hold it. Counts between two such reads are
+ * given by {@link callsBetween}, which takes the later read's own fetch off `certs`.
+ */
+async function settledKeycloakCalls(): Promise<KeycloakCalls> {
   const before = await keycloakCalls();
+  const marker = await fetch(`${issuer}/protocol/openid-connect/certs`);
+  await marker.arrayBuffer();
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const now = await keycloakCalls();
+    if (now.certs > before.certs) return now;
+    if (Date.now() > deadline) throw new Error("Keycloak's /metrics never counted a key-set fetch: the certs counter or its uri label changed");
+    await sleep(50);
+  }
+}
+
+/**
+ * Proves that Keycloak's request counters count what the tests read off them: one token request,
+ * one introspection and one key-set fetch made here must raise `token`, `introspect` and `certs` by
+ * exactly one each. A counter that stopped counting (a metric or `uri` label Keycloak renamed, a
+ * filter here that no longer matches) throws, so that no "0 calls" can pass on a dead counter.
+ */
+export async function proveKeycloakCounters(): Promise<void> {
+  const before = await settledKeycloakCalls();
+  const token = await clientToken('service-a');
+  const introspection = await introspectAt(endpoints, devCredentials('service-b'), token); // B: the token's audience
+  if (introspection.status !== 200 || introspection.body.active !== true) throw new Error(`counter probe: introspection answered ${introspection.status}`);
+  const keySet = await fetch(`${issuer}/protocol/openid-connect/certs`);
+  if (!keySet.ok) throw new Error(`counter probe: the key set answered ${keySet.status}`);
+  await keySet.arrayBuffer();
+  const after = await settledKeycloakCalls();
+  const counted = callsBetween(before, after);
+  if (counted.token !== 1 || counted.introspect !== 1 || counted.certs !== 1) {
+    throw new Error(`Keycloak's /metrics counted ${JSON.stringify(counted)} for one token request, one introspection and one key-set fetch: a counter or its uri label changed`);
+  }
+}
+
+/**
+ * Keycloak round-trips that happen while `action` runs, by kind, on counters first proven to count
+ * each kind ({@link proveKeycloakCounters}), read once every request answered by then is counted.
+ */
+export async function keycloakCallsDuring(action: () => Promise<unknown>): Promise<KeycloakCalls> {
+  await proveKeycloakCounters();
+  const before = await settledKeycloakCalls();
   await action();
-  const after = await keycloakCalls();
-  return { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs };
+  return callsBetween(before, await settledKeycloakCalls());
 }
 
 /** The dev admin client of `realm` (scripts/lib/keycloak-admin.mjs); it logs in at each call, as tests change realms. */
