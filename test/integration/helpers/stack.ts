@@ -190,28 +190,34 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 type KeycloakCalls = { token: number; introspect: number; certs: number };
 
-/** The round-trips between two {@link settledKeycloakCalls} reads (less the later read's marker fetch). */
+/** The round-trips between two {@link settledKeycloakCalls} reads. */
 function callsBetween(before: KeycloakCalls, after: KeycloakCalls): KeycloakCalls {
-  return { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs - 1 };
+  return { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs };
+}
+
+/** How many discovery documents Keycloak has served: the marker of {@link settledKeycloakCalls} (the functions never ask for one). */
+async function discoveryCount(): Promise<number> {
+  const text = await (await fetch(`http://${stack.host}:${stack.keycloakManagementPort}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('http_server_requests_seconds_count{') && line.includes('uri="/realms/{realm}/.well-known/{alias}"'))
+    .reduce((total, line) => total + Number(line.trim().split(' ').pop()), 0);
 }
 
 /**
  * Keycloak's counters once every request answered so far is in them: Keycloak records a request when
- * its answer is complete, which may be just after the client has read it. One key-set fetch made
- * here marks the point; the counters are read until they hold it. Counts between two such reads are
- * given by {@link callsBetween}, which takes the later read's own fetch off `certs`.
+ * its answer is complete, which may be just after the client has read it. A discovery-document fetch
+ * made here, after those answers, marks the point; the counters are read once it is counted.
  */
 async function settledKeycloakCalls(): Promise<KeycloakCalls> {
-  const before = await keycloakCalls();
-  const marker = await fetch(`${issuer}/protocol/openid-connect/certs`);
-  await marker.arrayBuffer();
+  const before = await discoveryCount();
+  await (await fetch(`${issuer}/.well-known/openid-configuration`)).arrayBuffer();
   const deadline = Date.now() + 5000;
-  for (;;) {
-    const now = await keycloakCalls();
-    if (now.certs > before.certs) return now;
-    if (Date.now() > deadline) throw new Error("Keycloak's /metrics never counted a key-set fetch: the certs counter or its uri label changed");
+  while ((await discoveryCount()) <= before) {
+    if (Date.now() > deadline) throw new Error("Keycloak's /metrics never counted a discovery fetch: its request counter or uri label changed");
     await sleep(50);
   }
+  return keycloakCalls();
 }
 
 /**
