@@ -42,12 +42,28 @@ describe('the functions’ logs', () => {
     const since = offlineLogOffset();
     await api('GET', '/run-service-b', { headers: { 'x-correlation-id': correlationId } });
     await api('GET', '/run-service-b/as-user', { token: user, headers: { 'x-correlation-id': correlationId } });
-    await api('POST', '/api/process', { token: own, body: { order_id: 'x y', amount: 1 }, headers: { 'x-correlation-id': `${correlationId}-own` } });
+    await api('POST', '/api/process', {
+      token: own,
+      body: { order_id: 'x y', amount: 1 },
+      headers: { 'x-correlation-id': `${correlationId}-own` },
+    });
     await api('POST', '/api/process', { authorization: 'Bearer garbage.garbage.garbage', body: {} });
     // Every request above has written its lines before the log is searched for what must not be in it.
-    await waitForLogLines('A, B and C under the correlation id, twice', (line) => line.message === 'request' && line.correlation_id === correlationId, { since, count: 6 });
-    await waitForLogLines('B refusing the own-token order', (line) => line.service === 'service-b' && line.correlation_id === `${correlationId}-own` && line.status === 400, { since });
-    await waitForLogLines('authorizer-b refusing the garbage', (line) => line.service === 'authorizer-service-b' && line.message === 'unauthorized', { since });
+    await waitForLogLines(
+      'A, B and C under the correlation id, twice',
+      (line) => line.message === 'request' && line.correlation_id === correlationId,
+      { since, count: 6 },
+    );
+    await waitForLogLines(
+      'B refusing the own-token order',
+      (line) => line.service === 'service-b' && line.correlation_id === `${correlationId}-own` && line.status === 400,
+      { since },
+    );
+    await waitForLogLines(
+      'authorizer-b refusing the garbage',
+      (line) => line.service === 'authorizer-service-b' && line.message === 'unauthorized',
+      { since },
+    );
 
     const log = offlineLog();
     const lines = log.split('\n').filter((line) => line.includes(`"correlation_id":"${correlationId}"`));

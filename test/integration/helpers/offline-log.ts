@@ -27,13 +27,19 @@ type Line = Record<string, unknown>;
 export async function waitForLogLines(
   what: string,
   match: (line: Line) => boolean,
-  { since = 0, count = 1, timeoutMs = 15_000, log = offlineLog }: { since?: number; count?: number; timeoutMs?: number; log?: () => string } = {},
+  {
+    since = 0,
+    count = 1,
+    timeoutMs = 15_000,
+    log = offlineLog,
+  }: { since?: number; count?: number; timeoutMs?: number; log?: () => string } = {},
 ): Promise<Line[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = jsonLines(log().slice(since)).filter(match);
     if (found.length >= count) return found;
-    if (Date.now() > deadline) throw new Error(`the log has ${found.length} of the ${count} line(s) expected after ${timeoutMs} ms: ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`the log has ${found.length} of the ${count} line(s) expected after ${timeoutMs} ms: ${what}`);
     await sleep(100);
   }
 }
