@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleSizes, packageService, type PackagedService } from '../../scripts/bundle-size.mjs';
@@ -272,7 +272,22 @@ describe(`serverless package --stage ${STAGE} (no AWS credentials)`, () => {
     }
   });
 
-  it('ships one zip per function holding only its own minified bundle and source map', () => {
+  it('ships one zip per function, each function’s code pointing at its own', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    const names = functions.map(([, resource]) => (resource.Properties.FunctionName as string).slice(`${SERVICE}-${STAGE}-`.length)).sort();
+    const zips = readdirSync(packaged.outputDir).filter((file) => file.endsWith('.zip')).sort();
+
+    expect(functions).toHaveLength(Object.keys(SECRET_OF).length);
+    expect(Object.keys(packaged.artifacts).sort()).toEqual(names);
+    expect(zips).toEqual(names.map((name) => `${name}.zip`).sort());
+    for (const [id, resource] of functions) {
+      const name = (resource.Properties.FunctionName as string).slice(`${SERVICE}-${STAGE}-`.length);
+      expect([id, path.basename(resource.Properties.Code.S3Key as string)]).toEqual([id, path.basename(packaged.artifacts[name] as string)]);
+    }
+  });
+
+  it('puts in each function’s zip only its own minified bundle and source map', () => {
+    expect(Object.keys(packaged.artifacts)).toHaveLength(Object.keys(SECRET_OF).length);
     for (const row of bundleSizes(packaged.artifacts)) {
       const handler = template.Resources[functionId(template, row.name)]?.Properties.Handler as string;
       const bundle = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { api, clientToken, devCredentialValues, keycloakCallsDuring, runningStack, sleep, stack, userToken } from './helpers/stack';
+import { offlineLog, offlineLogOffset, waitForLogLines } from './helpers/offline-log';
+import { api, clientToken, devCredentialValues, keycloakCallsDuring, runningStack, sleep, userToken } from './helpers/stack';
 
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;
 
@@ -39,13 +39,33 @@ describe('the functions’ logs', () => {
     const correlationId = `it-logs-${Date.now()}`;
     const user = await userToken('alice');
     const own = await clientToken('service-a');
+    const since = offlineLogOffset();
     await api('GET', '/run-service-b', { headers: { 'x-correlation-id': correlationId } });
     await api('GET', '/run-service-b/as-user', { token: user, headers: { 'x-correlation-id': correlationId } });
-    await api('POST', '/api/process', { token: own, body: { order_id: 'x y', amount: 1 } });
+    await api('POST', '/api/process', {
+      token: own,
+      body: { order_id: 'x y', amount: 1 },
+      headers: { 'x-correlation-id': `${correlationId}-own` },
+    });
     await api('POST', '/api/process', { authorization: 'Bearer garbage.garbage.garbage', body: {} });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let serverless offline flush its log
+    // Every request above has written its lines before the log is searched for what must not be in it.
+    await waitForLogLines(
+      'A, B and C under the correlation id, twice',
+      (line) => line.message === 'request' && line.correlation_id === correlationId,
+      { since, count: 6 },
+    );
+    await waitForLogLines(
+      'B refusing the own-token order',
+      (line) => line.service === 'service-b' && line.correlation_id === `${correlationId}-own` && line.status === 400,
+      { since },
+    );
+    await waitForLogLines(
+      'authorizer-b refusing the garbage',
+      (line) => line.service === 'authorizer-service-b' && line.message === 'unauthorized',
+      { since },
+    );
 
-    const log = readFileSync(`${stack.stateDir}/offline.log`, 'utf8');
+    const log = offlineLog();
     const lines = log.split('\n').filter((line) => line.includes(`"correlation_id":"${correlationId}"`));
 
     const services = new Set(lines.map((line) => (JSON.parse(line) as { service: string }).service));

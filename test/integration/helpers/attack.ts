@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SignJWT, exportSPKI, generateKeyPair, importJWK, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, exportPKCS8, exportSPKI, generateKeyPair, importJWK, type JWK, type JWTPayload } from 'jose';
 import { expect } from 'vitest';
 import { clientCredentialsGrant, postForm, realmEndpoints } from '../../../scripts/lib/oidc.mjs';
 import { type ApiAnswer, accessTokenOf, endpoints, issuer, keycloakAdmin, keycloakCallsDuring, stack } from './stack';
@@ -162,4 +162,45 @@ export function lookAlikeClaims(overrides: JWTPayload = {}): JWTPayload {
 export async function signWithForeignKey(payload: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
   const { privateKey } = await generateKeyPair('RS256');
   return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...header }).sign(privateKey);
+}
+
+/** A signing key the services' realm trusts, added by a test: see {@link addTrustedSigningKey}. */
+export interface TrustedSigningKey {
+  /** The key's id as the realm's JWKS publishes it. */
+  kid: string;
+  /** Signs `payload` (RS256, under {@link kid}): a token whose signature every authorizer accepts. */
+  sign(payload: JWTPayload): Promise<string>;
+  /** Removes the key from the realm. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Adds a passive RSA key of the test's own to the services' realm through the admin API. Keycloak
+ * publishes a passive key in the realm's JWKS (and accepts it at introspection) but never signs
+ * with it, so the realm's own tokens are unchanged; the test holds its private key, which the
+ * realm's active key never leaves Keycloak for. A token signed with it passes the signature check,
+ * so whatever refuses it is a check behind the signature: the expiry, `nbf`, `typ`…
+ * Remove it after the test ({@link TrustedSigningKey.remove}): it is not in the realm file.
+ */
+export async function addTrustedSigningKey(): Promise<TrustedSigningKey> {
+  const name = `it-trusted-key-${process.pid}-${Date.now()}`;
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const { id: realmId } = (await keycloakAdmin('GET', '')) as { id: string };
+  await keycloakAdmin('POST', '/components', {
+    name,
+    providerId: 'rsa',
+    providerType: 'org.keycloak.keys.KeyProvider',
+    parentId: realmId,
+    config: { priority: ['-100'], enabled: ['true'], active: ['false'], algorithm: ['RS256'], privateKey: [await exportPKCS8(privateKey)] },
+  });
+  const [component] = (await keycloakAdmin('GET', `/components?name=${encodeURIComponent(name)}`)) as { id: string }[];
+  if (!component) throw new Error(`the key ${name} was not added`);
+  const { keys } = (await keycloakAdmin('GET', '/keys')) as { keys: { kid: string; providerId: string; status: string }[] };
+  const kid = keys.find((key) => key.providerId === component.id)?.kid;
+  if (!kid) throw new Error(`the realm lists no key of ${name}`);
+  return {
+    kid,
+    sign: (payload) => new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(privateKey),
+    remove: () => keycloakAdmin('DELETE', `/components/${component.id}`),
+  };
 }

@@ -11,6 +11,7 @@ import { createAdminClient } from '../../../scripts/lib/keycloak-admin.mjs';
 import { devKeySecrets, devSecrets } from '../../../scripts/lib/secrets.mjs';
 import {
   clientCredentialsGrant,
+  introspect as introspectAt,
   passwordGrant,
   realmEndpoints,
   revoke as revokeAt,
@@ -202,12 +203,68 @@ export async function revoke(token: string, clientId: string): Promise<void> {
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Keycloak round-trips that happen while `action` runs. */
-export async function keycloakCallsDuring(action: () => Promise<unknown>): Promise<{ token: number; introspect: number; certs: number }> {
-  const before = await keycloakCalls();
-  await action();
-  const after = await keycloakCalls();
+type KeycloakCalls = { token: number; introspect: number; certs: number };
+
+/** The round-trips between two {@link settledKeycloakCalls} reads. */
+function callsBetween(before: KeycloakCalls, after: KeycloakCalls): KeycloakCalls {
   return { token: after.token - before.token, introspect: after.introspect - before.introspect, certs: after.certs - before.certs };
+}
+
+/** How many discovery documents Keycloak has served: the marker of {@link settledKeycloakCalls} (the functions never ask for one). */
+async function discoveryCount(): Promise<number> {
+  const text = await (await fetch(`http://${stack.host}:${stack.keycloakManagementPort}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('http_server_requests_seconds_count{') && line.includes('uri="/realms/{realm}/.well-known/{alias}"'))
+    .reduce((total, line) => total + Number(line.trim().split(' ').pop()), 0);
+}
+
+/**
+ * Keycloak's counters once every request answered so far is in them: Keycloak records a request when
+ * its answer is complete, which may be just after the client has read it. A discovery-document fetch
+ * made here, after those answers, marks the point; the counters are read once it is counted.
+ */
+async function settledKeycloakCalls(): Promise<KeycloakCalls> {
+  const before = await discoveryCount();
+  await (await fetch(`${issuer}/.well-known/openid-configuration`)).arrayBuffer();
+  const deadline = Date.now() + 5000;
+  while ((await discoveryCount()) <= before) {
+    if (Date.now() > deadline) throw new Error("Keycloak's /metrics never counted a discovery fetch: its request counter or uri label changed");
+    await sleep(50);
+  }
+  return keycloakCalls();
+}
+
+/**
+ * Proves that Keycloak's request counters count what the tests read off them: one token request,
+ * one introspection and one key-set fetch made here must raise `token`, `introspect` and `certs` by
+ * exactly one each. A counter that stopped counting (a metric or `uri` label Keycloak renamed, a
+ * filter here that no longer matches) throws, so that no "0 calls" can pass on a dead counter.
+ */
+export async function proveKeycloakCounters(): Promise<void> {
+  const before = await settledKeycloakCalls();
+  const token = await clientToken('service-a');
+  const introspection = await introspectAt(endpoints, devCredentials('service-b'), token); // B: the token's audience
+  if (introspection.status !== 200 || introspection.body.active !== true) throw new Error(`counter probe: introspection answered ${introspection.status}`);
+  const keySet = await fetch(`${issuer}/protocol/openid-connect/certs`);
+  if (!keySet.ok) throw new Error(`counter probe: the key set answered ${keySet.status}`);
+  await keySet.arrayBuffer();
+  const after = await settledKeycloakCalls();
+  const counted = callsBetween(before, after);
+  if (counted.token !== 1 || counted.introspect !== 1 || counted.certs !== 1) {
+    throw new Error(`Keycloak's /metrics counted ${JSON.stringify(counted)} for one token request, one introspection and one key-set fetch: a counter or its uri label changed`);
+  }
+}
+
+/**
+ * Keycloak round-trips that happen while `action` runs, by kind, on counters first proven to count
+ * each kind ({@link proveKeycloakCounters}), read once every request answered by then is counted.
+ */
+export async function keycloakCallsDuring(action: () => Promise<unknown>): Promise<KeycloakCalls> {
+  await proveKeycloakCounters();
+  const before = await settledKeycloakCalls();
+  await action();
+  return callsBetween(before, await settledKeycloakCalls());
 }
 
 /** The dev admin client of `realm` (scripts/lib/keycloak-admin.mjs); it logs in at each call, as tests change realms. */
