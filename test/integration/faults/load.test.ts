@@ -8,6 +8,13 @@ import { keycloakCalls, sleep } from '../helpers/stack';
 // 5 s for the revocation tests), started fresh so that every function instance it has was
 // created by this test. Figures are printed, timings are not asserted.
 //
+// Before the measured run, a ramp brings up the instances the run needs: batches at 1, 2, 5, 10, 20…
+// requests in flight, each step repeated until a batch starts no new instance (`cold_start` in the
+// functions' log lines). Lambda starts a burst's instances side by side, each on its own CPU; serverless
+// offline starts them as worker threads of one process on the machine's 2 cores, and counts a new
+// instance's start against the function's timeout, so 50 cold starts at once starve each other past
+// their 6 s timeout and every timed-out instance is started anew (docs/local-gateway.md).
+//
 // Size: LOAD_REQUESTS (default 5000) at LOAD_CONCURRENCY (default 4), about 100 s here. Measured on
 // this 2-core machine with production caches: 52 req/s at 4 in flight, 55 at 8, 40 at 16; the
 // emulator is CPU-bound (each chain is five Lambda invocations in worker threads), so more
@@ -80,8 +87,63 @@ function refusalsIn(log: string) {
   };
 }
 
+/** The log lines that open an invocation (one per handler or authorizer invocation). */
+const INVOCATION_MESSAGES = new Set(['request', 'request failed', 'authorized', 'unauthorized', 'authorizer failed closed']);
+/** The ramp's concurrency steps, up to the run's. */
+const RAMP_STEPS = [...new Set([1, 2, 5, 10, 20, 30, 40, 50, 75, 100].filter((step) => step < CONCURRENCY).concat(CONCURRENCY))];
+/** A ramp step's batch is repeated until one starts no instance, at most this often. */
+const MAX_RAMP_BATCHES = 6;
+
+/** One request to A's route: its status, or the name of the error that ended it. */
+async function callA(): Promise<{ status?: number; failure?: string }> {
+  try {
+    const response = await fetch(`${load.apiUrl}/run-service-b`, { signal: AbortSignal.timeout(30_000) });
+    const body = (await response.json().catch(() => undefined)) as { service_c?: { result?: number } } | undefined;
+    if (response.status !== 200 || body?.service_c?.result !== 20) return { status: response.status, failure: `HTTP ${response.status}` };
+    return { status: response.status };
+  } catch (error) {
+    return { failure: (error as Error).name };
+  }
+}
+
+/** `count` requests with `inFlight` at a time. */
+async function callsInFlight(count: number, inFlight: number) {
+  const results: Awaited<ReturnType<typeof callA>>[] = [];
+  let issued = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (issued < count) {
+        issued += 1;
+        results.push(await callA());
+      }
+    }),
+  );
+  return results;
+}
+
+/** The ramp (see the top of the file): how many requests it made, how many failed, how many instances it started. */
+async function rampUp() {
+  let requests = 0;
+  let failures = 0;
+  let coldStarts = 0;
+  for (const step of RAMP_STEPS) {
+    for (let batch = 0; batch < MAX_RAMP_BATCHES; batch += 1) {
+      const since = load.log().length;
+      const results = await callsInFlight(3 * step, step);
+      await sleep(LOG_FLUSH_MS);
+      const started = jsonLines(load.log().slice(since)).filter((line) => line.cold_start === true && INVOCATION_MESSAGES.has(String(line.message))).length;
+      requests += results.length;
+      failures += results.filter((result) => result.failure).length;
+      coldStarts += started;
+      if (started === 0) break;
+    }
+  }
+  return { requests, failures, coldStarts };
+}
+
 describe(`${REQUESTS} requests to A’s route at ${CONCURRENCY} in flight`, () => {
   it('all succeed, and Keycloak is called per instance and token, not per request', async () => {
+    const ramp = await rampUp();
     const before = await keycloakCalls();
     const statuses = new Map<number, number>();
     const failures: string[] = [];
@@ -92,14 +154,9 @@ describe(`${REQUESTS} requests to A’s route at ${CONCURRENCY} in flight`, () =
       Array.from({ length: CONCURRENCY }, async () => {
         while (issued < REQUESTS && Date.now() - started < DEADLINE_MS) {
           issued += 1;
-          try {
-            const response = await fetch(`${load.apiUrl}/run-service-b`, { signal: AbortSignal.timeout(30_000) });
-            const body = (await response.json().catch(() => undefined)) as { service_c?: { result?: number } } | undefined;
-            statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-            if (response.status !== 200 || body?.service_c?.result !== 20) failures.push(`HTTP ${response.status}`);
-          } catch (error) {
-            failures.push((error as Error).name);
-          }
+          const { status, failure } = await callA();
+          if (status !== undefined) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          if (failure) failures.push(failure);
         }
       }),
     );
@@ -111,6 +168,7 @@ describe(`${REQUESTS} requests to A’s route at ${CONCURRENCY} in flight`, () =
     const refusals = refusalsIn(load.log());
     console.log(
       [
+        `load: ramp ${RAMP_STEPS.join(' → ')} in flight first: ${ramp.requests} requests, ${ramp.failures} failed, ${ramp.coldStarts} instances started`,
         `load: ${issued} requests to GET /run-service-b at ${CONCURRENCY} in flight in ${seconds.toFixed(1)} s (${(issued / seconds).toFixed(1)} req/s)`,
         `load: statuses ${JSON.stringify(Object.fromEntries(statuses))}, failures ${failures.length}`,
         `load: Keycloak round-trips: token endpoint (client credentials + exchanges) ${calls.token}, introspection ${calls.introspect}, JWKS ${calls.certs}`,
@@ -128,5 +186,5 @@ describe(`${REQUESTS} requests to A’s route at ${CONCURRENCY} in flight`, () =
     // The bound must mean something: far below one round-trip per request (asserted last, so that a
     // larger experiment still prints its figures).
     expect(BOUND.token + BOUND.introspect + BOUND.certs, 'bound too loose: raise LOAD_REQUESTS or lower LOAD_CONCURRENCY').toBeLessThan(REQUESTS / 4);
-  }, DEADLINE_MS + 60_000);
+  }, DEADLINE_MS + 240_000); // the ramp comes first
 });
