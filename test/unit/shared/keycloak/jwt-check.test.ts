@@ -388,7 +388,7 @@ describe('createJwtCheck', () => {
       // Prepare: a key rotation that reused a kid; jose cannot tell which key is meant
       const first = await generateKeyPair('RS256', { extractable: true });
       const second = await generateKeyPair('RS256', { extractable: true });
-      const published = async (publicKey: CryptoKey) => ({ ...(await exportJWK(publicKey)), kid: 'shared-kid', use: 'sig', alg: 'RS256' });
+      const published = async (publicKey: Parameters<typeof exportJWK>[0]) => ({ ...(await exportJWK(publicKey)), kid: 'shared-kid', use: 'sig', alg: 'RS256' });
       const { check } = setup(async () => jsonResponse({ keys: [await published(first.publicKey), await published(second.publicKey)] }));
       const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: 'shared-kid', typ: 'JWT' }).sign(first.privateKey);
 
