@@ -248,6 +248,29 @@ describe('createTokenAuthority', () => {
       expect(introspections()).toBe(2);
     });
 
+    it('fails closed, caching nothing, when an identity answers introspection with something that is not an answer', async () => {
+      // Prepare: a ServiceIdentity of the library's user whose introspect resolves to nothing usable
+      let introspections = 0;
+      const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM });
+      const identity = {
+        ...createServiceIdentity(keycloak, fakeCredentials('service-b', 's')),
+        introspect: async () => {
+          introspections++;
+          return null as never;
+        },
+      };
+      const authority = createTokenAuthority({ identity, mode: 'introspection', issuer: ISSUER, cacheTtlSeconds: 60, cacheMaxEntries: 10, now: frozenClock().now });
+
+      // Act
+      const outcomes = [];
+      for (let i = 0; i < 2; i++) outcomes.push(await authority.authorize('token-1').then(() => 'accepted', (error: unknown) => error));
+
+      // Assess: not a verdict on the token (a 401), and not remembered as one
+      expect(outcomes.map((error) => isTokenRejection(error))).toEqual([false, false]);
+      expect(outcomes[0]).toBeInstanceOf(TypeError);
+      expect(introspections).toBe(2);
+    });
+
     it('introspects again after clear()', async () => {
       // Prepare
       const { authority, introspections } = setup(() => jsonResponse(activeAnswer()));
