@@ -561,6 +561,30 @@ describe('createAuthorizer', () => {
       expect(secretCalls).toEqual(['secret']);
     });
 
+    it('in introspection mode, loads only the secret: no key set is fetched, then or later', async () => {
+      // Prepare
+      const fake = createFakeFetch(() => jsonResponse(activeAnswer()));
+      const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const secrets = mockClient(client)
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: JSON.stringify({ client_id: 'service-b', client_secret: 'stored-secret' }) });
+      const handler = createAuthorizer({
+        routes: ROUTES,
+        env: ENV,
+        overrides: { fetch: fake.fetch, secretsClient: client, now: frozenClock().now, logger: createFakeLogger().logger },
+      });
+
+      // Act
+      await flush();
+      const secretCallsAtInit = secrets.commandCalls(GetSecretValueCommand).length;
+      const policy = await handler(tokenAuthorizerEvent('Bearer opaque-token'));
+
+      // Assess
+      expect(secretCallsAtInit).toBe(1);
+      expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
+      expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT]);
+    });
+
     it('serves the first request with what the warm-up loaded: one JWKS fetch, one secret fetch, then one introspection', async () => {
       // Prepare
       const { handler, fake, jwks, secret, secretCalls } = await held();
