@@ -110,7 +110,7 @@ describe('postForm', () => {
     expect(fake.calls[0]?.redirect).toBe('manual');
   });
 
-  it.each([301, 302, 303, 307, 308])('refuses a %i redirect as a protocol error, with the body left unread', async (status) => {
+  it.each([300, 301, 302, 303, 307, 308])('refuses a %i redirect as a protocol error', async (status) => {
     // Prepare
     const { answer } = send(() => new Response('{"active":true}', { status, headers: { location: 'https://evil.example/introspect' } }));
 
@@ -120,6 +120,45 @@ describe('postForm', () => {
     // Assess
     expect(error).toBeInstanceOf(KeycloakProtocolError);
     expect((error as KeycloakProtocolError).message).toBe(`Keycloak answered a redirect (HTTP ${status}); redirects are never followed`);
+  });
+
+  it('refuses an opaque redirect (what a standard fetch answers to a redirect in manual mode) as a protocol error', async () => {
+    // Prepare: Node's fetch hands over the 3xx itself; a fetch that follows the WHATWG standard hides it
+    const opaque = () => {
+      const response = new Response(null, { status: 200 });
+      Object.defineProperty(response, 'type', { value: 'opaqueredirect' });
+      Object.defineProperty(response, 'status', { value: 0 });
+      return response;
+    };
+    const { answer } = send(opaque);
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakProtocolError);
+    expect((error as KeycloakProtocolError).message).toBe('Keycloak answered a redirect (HTTP 0); redirects are never followed');
+  });
+
+  it.each([
+    ['a redirect', 302],
+    ['a 5xx answer', 503],
+  ])('cancels the body of %s instead of leaving it unread, which would hold the connection', async (_case, status) => {
+    // Prepare
+    let cancelled = false;
+    const body = new ReadableStream({
+      pull: (controller) => controller.enqueue(new TextEncoder().encode('{}')),
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    const { answer } = send(() => new Response(body, { status, headers: { location: 'https://evil.example/' } }));
+
+    // Act
+    await answer.catch(() => undefined);
+
+    // Assess
+    expect(cancelled).toBe(true);
   });
 
   it('POSTs the form, url-encoded, with client authentication, accept JSON and a timeout signal', async () => {
