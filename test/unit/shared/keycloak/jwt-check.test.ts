@@ -1,6 +1,6 @@
 import { FlattenedSign, SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { KeycloakUnavailableError, createJwtCheck, type JwtCheckOptions } from 'keycloak-lambda-s2s';
+import { KeycloakUnavailableError, createJwtCheck, logSafeError, type JwtCheckOptions } from 'keycloak-lambda-s2s';
 import { FIXED_NOW_MS, FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
 import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { TEST_KID, signJwt, testJwks, testKeyPair, unsignedJwt } from '../../helpers/jwt';
@@ -538,6 +538,8 @@ describe('createJwtCheck', () => {
       // Assess
       expect(error).toBeInstanceOf(KeycloakUnavailableError);
       expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak JWKS could not be fetched' });
+      // Why it could not, for the log (logSafeError writes the cause's name and message)
+      expect(logSafeError(error).cause).toEqual(expect.objectContaining({ name: expect.any(String), message: expect.any(String) }));
     });
 
     it("fails with KEYCLOAK_TLS_FAILED when Keycloak's certificate is not trusted", async () => {
