@@ -21,7 +21,19 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('postForm', () => {
-  it.each(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID'])(
+  // Every code Node uses for a certificate it refuses, written out (a list fed from the constant it checks could not notice it change).
+  it.each([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'CERT_REVOKED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+  ])(
     'fails closed with KEYCLOAK_TLS_FAILED when Node refuses the TLS certificate (%s)',
     async (code) => {
       // Prepare: what Node's fetch throws for a certificate it does not trust
@@ -188,6 +200,18 @@ describe('postForm', () => {
 
     // Assess
     expect(result).toEqual({ status: 200, body: { active: true } });
+  });
+
+  it.each([
+    ['no body', () => new Response(null, { status: 200 })],
+    ['an empty body', () => new Response('', { status: 200 })],
+    ['a body of blanks', () => new Response(' \n', { status: 200 })],
+  ])('reads an answer with %s as an empty object (a revocation answers so)', async (_case, respond) => {
+    // Act
+    const result = await send(respond).answer;
+
+    // Assess
+    expect(result).toEqual({ status: 200, body: {} });
   });
 
   it('returns a 4xx answer for the parse function to judge', async () => {
