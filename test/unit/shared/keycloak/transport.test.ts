@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, MAX_KEYCLOAK_ANSWER_BYTES, clientSecretBasic, postForm } from 'keycloak-lambda-s2s';
+import { KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, MAX_KEYCLOAK_ANSWER_BYTES, clientSecretBasic, logSafeError, postForm } from 'keycloak-lambda-s2s';
 import { createFakeFetch, formOf, jsonResponse, type FetchCall, type Responder } from '../../helpers/fake-fetch';
 import { TOKEN_ENDPOINT } from '../../helpers/keycloak';
 
@@ -46,6 +46,7 @@ describe('postForm', () => {
       // Assess
       expect(error).toBeInstanceOf(KeycloakTlsError);
       expect(error).toMatchObject({ code: 'KEYCLOAK_TLS_FAILED', message: `Keycloak's TLS certificate was refused (${code})` });
+      expect(logSafeError(error).cause).toEqual({ name: 'TypeError', message: 'fetch failed' });
     },
   );
 
@@ -266,6 +267,46 @@ describe('postForm', () => {
     expect(error).toMatchObject({ message: `Keycloak answered HTTP ${status}` });
   });
 
+  it('turns a 5xx without a body into KeycloakUnavailableError', async () => {
+    // Act
+    const error = await rejectionOf(send(() => new Response(null, { status: 503 })).answer);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak answered HTTP 503' });
+  });
+
+  it('refuses a declared length over the bound even when the answer has no body', async () => {
+    // Prepare
+    const tooLong = () => new Response(null, { status: 200, headers: { 'content-length': String(MAX_KEYCLOAK_ANSWER_BYTES + 1) } });
+
+    // Act
+    const error = await rejectionOf(send(tooLong).answer);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KEYCLOAK_BAD_RESPONSE' });
+  });
+
+  it('reads an answer of exactly MAX_KEYCLOAK_ANSWER_BYTES', async () => {
+    // Prepare: a JSON object padded to the bound, declared and streamed
+    const text = `{"pad":"${'x'.repeat(MAX_KEYCLOAK_ANSWER_BYTES - 10)}"}`;
+    const exact = () => new Response(text, { status: 200, headers: { 'content-length': String(text.length) } });
+
+    // Act
+    const result = await send(exact).answer;
+
+    // Assess
+    expect(text.length).toBe(MAX_KEYCLOAK_ANSWER_BYTES);
+    expect(result.status).toBe(200);
+  });
+
+  it('fails closed as unavailable whatever fetch rejects with, even nothing', async () => {
+    // Act
+    const error = await rejectionOf(send(() => Promise.reject(undefined)).answer);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak could not be reached' });
+  });
+
   it('turns a body that is not JSON into KeycloakProtocolError', async () => {
     // Prepare
     const { answer } = send(() => new Response('<html>login</html>', { status: 200 }));
@@ -276,6 +317,7 @@ describe('postForm', () => {
     // Assess
     expect(error).toBeInstanceOf(KeycloakProtocolError);
     expect(error).toMatchObject({ code: 'KEYCLOAK_BAD_RESPONSE', message: 'Keycloak answered HTTP 200 with a body that is not JSON' });
+    expect(logSafeError(error).cause).toMatchObject({ name: 'SyntaxError' });
   });
 
   it.each([['an array', '[1]'], ['a string', '"ok"'], ['null', 'null']])('turns JSON that is %s into KeycloakProtocolError', async (_case, text) => {
@@ -306,5 +348,6 @@ describe('postForm', () => {
     // Assess
     expect(error).toBeInstanceOf(KeycloakUnavailableError);
     expect(error).toMatchObject({ message: 'Keycloak closed the connection mid-answer' });
+    expect(logSafeError(error).cause).toBeDefined();
   });
 });
