@@ -17,7 +17,7 @@ describe('createKeycloakClient options', () => {
     ['a base URL that is not a string', { baseUrl: 42, realm: 'r' }, 'baseUrl must be a non-empty string'],
   ])('refuses %s when it is created, naming the field', (_, options, message) => {
     // Act
-    const error = thrownBy(() => createKeycloakClient(options));
+    const error = thrownBy(() => createKeycloakClient(options as Parameters<typeof createKeycloakClient>[0]));
 
     // Assess
     expect(error).toBeInstanceOf(ConfigError);
