@@ -46,7 +46,8 @@ export function principalFromClaims(claims: Record<string, unknown>, audience: s
  * Used on introspection answers, on cached verdicts and on the authorizer context a handler reads.
  */
 export function assertUnexpired(exp: unknown, nowSeconds: number): asserts exp is number {
-  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= nowSeconds) {
+  // Number.isFinite is false for anything that is not a number.
+  if (!Number.isFinite(exp) || (exp as number) <= nowSeconds) {
     throw new TokenRejectedError('TOKEN_EXPIRED', 'Token has expired');
   }
 }

@@ -86,15 +86,11 @@ export function defineServiceRoutes<T extends ServiceRoutes>(routes: T, field = 
  * holds every one of its permissions.
  */
 export function routesAllowed(routes: ServiceRoutes | readonly RouteRule[], caller: { clientId: string; permissions: readonly string[] }): RouteRule[] {
-  const list: readonly RouteRule[] = isRouteList(routes) ? routes : Object.values(routes);
-  return list.filter((route) => route.callers.includes(caller.clientId) && route.permissions.every((p) => caller.permissions.includes(p)));
+  // Object.values of a list is the list's routes.
+  return Object.values(routes).filter((route) => route.callers.includes(caller.clientId) && route.permissions.every((p) => caller.permissions.includes(p)));
 }
 
 /** The route of `routes` that matches a request's method and API Gateway resource path, if any. */
 export function routeOf(routes: ServiceRoutes, method: string | undefined, resource: string | undefined): RouteRule | undefined {
   return Object.values(routes).find((route) => route.method === method?.toUpperCase() && route.path === resource);
-}
-
-function isRouteList(routes: ServiceRoutes | readonly RouteRule[]): routes is readonly RouteRule[] {
-  return Array.isArray(routes);
 }

@@ -112,7 +112,8 @@ const TLS_CERTIFICATE_CODES = new Set([
  */
 export function unreachable(error: unknown, timeoutMs: number): KeycloakUnavailableError | KeycloakTlsError {
   const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  if (typeof code === 'string' && TLS_CERTIFICATE_CODES.has(code)) {
+  // Set.has is false for anything that is not one of its strings.
+  if (TLS_CERTIFICATE_CODES.has(code as string)) {
     return new KeycloakTlsError(`Keycloak's TLS certificate was refused (${code})`, { cause: error });
   }
   const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');

@@ -118,7 +118,7 @@ export function createAuthorizerHandler(dependencies: AuthorizerDependencies): T
     const started = now();
     if (context) logger.addContext(context);
     try {
-      const prefix = apiStagePrefix(event.methodArn ?? '');
+      const prefix = apiStagePrefix(event.methodArn);
       if (!prefix) throw new TokenRejectedError('TOKEN_MALFORMED', 'Event has no method ARN');
       const token = parseBearer(event.authorizationToken);
       const principal = await authority.authorize(token);

@@ -15,7 +15,8 @@ import { epochSeconds, type Clock } from '../time';
 export function principalFromContext(event: Pick<APIGatewayProxyEvent, 'requestContext'>, route: RouteRule, now: Clock = Date.now): Principal {
   const context = (event.requestContext?.authorizer ?? {}) as Record<string, unknown>;
   const { sub, clientId, scope, permissions, sid } = context;
-  const exp = context.exp === undefined || context.exp === null || context.exp === '' ? Number.NaN : Number(context.exp);
+  // Number(undefined) is NaN already; null and '' would read as 0.
+  const exp = context.exp === null || context.exp === '' ? Number.NaN : Number(context.exp);
   if (typeof sub !== 'string' || typeof clientId !== 'string' || !Number.isFinite(exp)) {
     throw new TokenRejectedError('TOKEN_MISSING', 'No authorizer context on this request');
   }
@@ -44,7 +45,7 @@ export function principalFromContext(event: Pick<APIGatewayProxyEvent, 'requestC
 export function authorizedBearerToken(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string {
   const token = parseBearer(header(event, 'authorization'));
   const { tokenHash } = (event.requestContext?.authorizer ?? {}) as Record<string, unknown>;
-  if (typeof tokenHash !== 'string' || tokenHash !== sha256(token)) {
+  if (tokenHash !== sha256(token)) {
     throw new TokenRejectedError('TOKEN_NOT_AUTHORIZED', 'The bearer token is not the one the authorizer checked');
   }
   return token;

@@ -10,6 +10,11 @@ function keys(): ReturnType<typeof generateKeyPair> {
   return keyPair;
 }
 
+/** The realm's RS256 key pair (published under {@link TEST_KID}), for tests that sign a token by hand. */
+export function testKeyPair(): ReturnType<typeof generateKeyPair> {
+  return keys();
+}
+
 /** A JWT signed with RS256 by a key generated once per test file, as Keycloak would issue it. */
 export async function signJwt(claims: JWTPayload, header: { kid?: string } = {}): Promise<string> {
   const { privateKey } = await keys();

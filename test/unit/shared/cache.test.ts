@@ -320,6 +320,34 @@ describe('ExpiringCache', () => {
       expect([cache.get('a'), cache.get('b')]).toEqual([undefined, undefined]);
     });
 
+    it('does not store what a load in flight during clear() returns, and a lookup after clear() loads anew', async () => {
+      // Prepare
+      const cache = new ExpiringCache<string>({ maxEntries: 10, now: frozenClock().now });
+      const before = deferred<string>();
+      const after = deferred<string>();
+      const answers = [before, after];
+      let loads = 0;
+      const load = () => {
+        loads++;
+        return (answers.shift() ?? deferred<string>()).promise;
+      };
+      const first = cache.getOrLoad('k', load, () => 1000);
+      await Promise.resolve();
+
+      // Act
+      cache.clear();
+      const second = cache.getOrLoad('k', load, () => 1000);
+      before.resolve('stale');
+      await first;
+      const third = cache.getOrLoad('k', load, () => 1000);
+      after.resolve('fresh');
+
+      // Assess: the lookup after clear() did not join the stale load, and a later one joined its load
+      expect([await first, await second, await third]).toEqual(['stale', 'fresh', 'fresh']);
+      expect(loads).toBe(2);
+      expect(cache.get('k')).toBe('fresh');
+    });
+
     it('loads again after clear', async () => {
       // Prepare
       const cache = new ExpiringCache<string>({ maxEntries: 10, now: frozenClock().now });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, BadRequestError, ClientAuthenticationError, ConfigError, DownstreamRejectedError, DownstreamUnavailableError, KeycloakProtocolError, KeycloakUnavailableError, PermissionDeniedError, SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, TokenRejectedError, errorCode } from 'keycloak-lambda-s2s';
+import { AuthError, BadRequestError, CallerNotAllowedError, ClientAuthenticationError, ConfigError, DownstreamRejectedError, DownstreamUnavailableError, KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, PermissionDeniedError, SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, TokenRejectedError, errorCode } from 'keycloak-lambda-s2s';
 
 describe('errors', () => {
   it.each([
@@ -7,6 +7,8 @@ describe('errors', () => {
     [new BadRequestError('amount', 'x'), 'BadRequestError', 'BAD_REQUEST'],
     [new TokenRejectedError('TOKEN_EXPIRED', 'x'), 'TokenRejectedError', 'TOKEN_EXPIRED'],
     [new PermissionDeniedError('x'), 'PermissionDeniedError', 'PERMISSION_DENIED'],
+    [new CallerNotAllowedError('x'), 'CallerNotAllowedError', 'CALLER_NOT_ALLOWED'],
+    [new KeycloakTlsError('x'), 'KeycloakTlsError', 'KEYCLOAK_TLS_FAILED'],
     [new KeycloakUnavailableError('x'), 'KeycloakUnavailableError', 'KEYCLOAK_UNAVAILABLE'],
     [new KeycloakProtocolError('x'), 'KeycloakProtocolError', 'KEYCLOAK_BAD_RESPONSE'],
     [new ClientAuthenticationError('x'), 'ClientAuthenticationError', 'CLIENT_AUTHENTICATION_FAILED'],

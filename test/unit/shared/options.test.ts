@@ -11,9 +11,13 @@ describe('createKeycloakClient options', () => {
     ['an empty realm', { baseUrl: 'https://sso.example.com', realm: ' ' }, 'realm must be a non-empty string'],
     ['a timeout of zero', { baseUrl: 'https://sso.example.com', realm: 'r', timeoutMs: 0 }, 'timeoutMs must be an integer from 1 to 30000'],
     ['a timeout of ten minutes', { baseUrl: 'https://sso.example.com', realm: 'r', timeoutMs: 600_000 }, 'timeoutMs must be an integer from 1 to 30000'],
+    ['a timeout just past the bound', { baseUrl: 'https://sso.example.com', realm: 'r', timeoutMs: 30_001 }, 'timeoutMs must be an integer from 1 to 30000'],
+    ['an empty base URL', { baseUrl: '', realm: 'r' }, 'baseUrl must be a non-empty string'],
+    ['a base URL of blanks', { baseUrl: '  ', realm: 'r' }, 'baseUrl must be a non-empty string'],
+    ['a base URL that is not a string', { baseUrl: 42, realm: 'r' }, 'baseUrl must be a non-empty string'],
   ])('refuses %s when it is created, naming the field', (_, options, message) => {
     // Act
-    const error = thrownBy(() => createKeycloakClient(options));
+    const error = thrownBy(() => createKeycloakClient(options as Parameters<typeof createKeycloakClient>[0]));
 
     // Assess
     expect(error).toBeInstanceOf(ConfigError);
@@ -27,6 +31,7 @@ describe('createKeycloakClient options', () => {
 
     // Assess
     expect(local.issuer).toBe('http://127.0.0.1:8080/realms/r');
+    expect(createKeycloakClient({ baseUrl: ' https://sso.example.com/ ', realm: 'r' }).issuer).toBe('https://sso.example.com/realms/r');
     expect(vouched.issuer).toBe('http://keycloak.internal/realms/r');
   });
 });
@@ -34,6 +39,17 @@ describe('createKeycloakClient options', () => {
 describe('createTokenAuthority options', () => {
   const identity = { clientId: 'inventory' } as unknown as ServiceIdentity;
   const base = { identity, mode: 'introspection' as const, issuer: 'https://sso.example.com/realms/r', cacheTtlSeconds: 60, cacheMaxEntries: 100 };
+
+  it('accepts the bounds of each range', () => {
+    // Act
+    const build = () => {
+      createTokenAuthority({ ...base, cacheTtlSeconds: 1, cacheMaxEntries: 1 });
+      createTokenAuthority({ ...base, cacheTtlSeconds: 3600, cacheMaxEntries: 1_000_000 });
+    };
+
+    // Assess
+    expect(build).not.toThrow();
+  });
 
   it.each([
     ['an unknown mode', { mode: 'none' }, 'mode must be one of introspection, jwt, jwt+introspection'],

@@ -23,6 +23,14 @@ describe('principalFromClaims', () => {
     expect(principal).toEqual({ sub: 'user-1', clientId: 'orders', scope: 'profile', exp: NOW + 60, sid: 'session-1', permissions: ['stock.read', 'stock.reserve'] });
   });
 
+  it('refuses a token whose only client claim is not a string', () => {
+    // Act
+    const error = thrownBy(() => principalFromClaims({ sub: 's', client_id: 42, exp: NOW }, 'inventory'));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'TOKEN_MALFORMED', message: 'Token has no subject, client or expiry' });
+  });
+
   it('ignores claims of the wrong JSON type: a non-string azp or sid, a null resource_access', () => {
     // Act
     const principal = principalFromClaims({ sub: 's', azp: 42, client_id: 'billing', exp: NOW, sid: 7, resource_access: null }, 'inventory');

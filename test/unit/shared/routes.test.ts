@@ -16,7 +16,10 @@ describe('defineRouteTable', () => {
     // Assess
     expect(table.orders.list.path).toBe('/orders');
     expect(Object.isFrozen(table)).toBe(true);
+    expect(Object.isFrozen(table.orders)).toBe(true);
+    expect(Object.isFrozen(table.orders.create)).toBe(true);
     expect(Object.isFrozen(table.orders.create.permissions)).toBe(true);
+    expect(Object.isFrozen(table.orders.create.callers)).toBe(true);
   });
 
   it.each([
@@ -26,6 +29,22 @@ describe('defineRouteTable', () => {
     ['a permission with a space', { orders: { list: { method: 'GET', path: '/orders', permissions: ['a b'], callers: ['service-a'] } } }, 'routes["orders"].list.permissions must be non-empty strings without spaces'],
     ['an unknown method', { orders: { list: { method: 'TRACE', path: '/orders', permissions: ['x'], callers: ['service-a'] } } }, 'routes["orders"].list.method must be one of GET, POST, PUT, PATCH, DELETE'],
     ['a path without a leading slash', { orders: { list: { method: 'GET', path: 'orders', permissions: ['x'], callers: ['service-a'] } } }, 'routes["orders"].list.path must be an API Gateway resource path starting with /'],
+    ['no table at all', null, 'routes must name at least one service'],
+    ['a string instead of a table', 'orders', 'routes must name at least one service'],
+    ['a service whose routes are a string', { orders: 'GET /orders' }, 'routes["orders"] must have at least one route'],
+    ['a service whose routes are null', { orders: null }, 'routes["orders"] must have at least one route'],
+    ['a route that is a string', { orders: { list: 'GET /orders' } }, 'routes["orders"].list must be a route'],
+    ['a route that is null', { orders: { list: null } }, 'routes["orders"].list must be a route'],
+    ['a path that is a list, not a string', { orders: { list: { method: 'GET', path: ['/orders'], permissions: ['x'], callers: ['service-a'] } } }, 'routes["orders"].list.path must be an API Gateway resource path starting with /'],
+    ['a relative path', { orders: { list: { method: 'GET', path: 'api/orders', permissions: ['x'], callers: ['service-a'] } } }, 'routes["orders"].list.path must be an API Gateway resource path starting with /'],
+    ['a path with a query string', { orders: { list: { method: 'GET', path: '/orders?all=1', permissions: ['x'], callers: ['service-a'] } } }, 'routes["orders"].list.path must be an API Gateway resource path starting with /'],
+    ['permissions that are one string, not a list', { orders: { list: { method: 'GET', path: '/orders', permissions: 'orders.read', callers: ['service-a'] } } }, 'routes["orders"].list.permissions must list at least one permission'],
+    ['an empty permission after a good one', { orders: { list: { method: 'GET', path: '/orders', permissions: ['orders.read', ''], callers: ['service-a'] } } }, 'routes["orders"].list.permissions must be non-empty strings without spaces'],
+    ['a permission that is not a string', { orders: { list: { method: 'GET', path: '/orders', permissions: ['orders.read', 7], callers: ['service-a'] } } }, 'routes["orders"].list.permissions must be non-empty strings without spaces'],
+    ['a route without callers', { orders: { list: { method: 'GET', path: '/orders', permissions: ['x'], callers: [] } } }, 'routes["orders"].list.callers must list at least one client allowed to call it'],
+    ['callers that are one string, not a list', { orders: { list: { method: 'GET', path: '/orders', permissions: ['x'], callers: 'service-a' } } }, 'routes["orders"].list.callers must list at least one client allowed to call it'],
+    ['a caller with a space after a good one', { orders: { list: { method: 'GET', path: '/orders', permissions: ['x'], callers: ['service-a', 'service b'] } } }, 'routes["orders"].list.callers must be client ids: non-empty strings without spaces'],
+    ['a caller that is not a string', { orders: { list: { method: 'GET', path: '/orders', permissions: ['x'], callers: ['service-a', null] } } }, 'routes["orders"].list.callers must be client ids: non-empty strings without spaces'],
     [
       'two routes on one method and path',
       { orders: { a: { method: 'GET', path: '/o', permissions: ['x'], callers: ['service-a'] }, b: { method: 'GET', path: '/o', permissions: ['y'], callers: ['service-a'] } } },

@@ -248,6 +248,29 @@ describe('createTokenAuthority', () => {
       expect(introspections()).toBe(2);
     });
 
+    it('fails closed, caching nothing, when an identity answers introspection with something that is not an answer', async () => {
+      // Prepare: a ServiceIdentity of the library's user whose introspect resolves to nothing usable
+      let introspections = 0;
+      const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM });
+      const identity = {
+        ...createServiceIdentity(keycloak, fakeCredentials('service-b', 's')),
+        introspect: async () => {
+          introspections++;
+          return null as never;
+        },
+      };
+      const authority = createTokenAuthority({ identity, mode: 'introspection', issuer: ISSUER, cacheTtlSeconds: 60, cacheMaxEntries: 10, now: frozenClock().now });
+
+      // Act
+      const outcomes = [];
+      for (let i = 0; i < 2; i++) outcomes.push(await authority.authorize('token-1').then(() => 'accepted', (error: unknown) => error));
+
+      // Assess: not a verdict on the token (a 401), and not remembered as one
+      expect(outcomes.map((error) => isTokenRejection(error))).toEqual([false, false]);
+      expect(outcomes[0]).toBeInstanceOf(TypeError);
+      expect(introspections).toBe(2);
+    });
+
     it('introspects again after clear()', async () => {
       // Prepare
       const { authority, introspections } = setup(() => jsonResponse(activeAnswer()));
@@ -259,6 +282,34 @@ describe('createTokenAuthority', () => {
 
       // Assess
       expect(introspections()).toBe(2);
+    });
+
+    it('asks Keycloak again about a refused token after clear()', async () => {
+      // Prepare
+      const { authority, introspections } = setup(() => jsonResponse({ active: false }));
+      await rejectionOf(authority.authorize('revoked'));
+
+      // Act
+      authority.clear();
+      await rejectionOf(authority.authorize('revoked'));
+
+      // Assess
+      expect(introspections()).toBe(2);
+    });
+
+    it('remembers no more refusals than cacheMaxEntries when that is below the refusal bound', async () => {
+      // Prepare
+      const fake = createFakeFetch(() => jsonResponse({ active: false }));
+      const keycloak = createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch });
+      const identity = createServiceIdentity(keycloak, fakeCredentials('service-b', 's'));
+      const authority = createTokenAuthority({ identity, mode: 'introspection', issuer: ISSUER, cacheTtlSeconds: 60, cacheMaxEntries: 2, now: frozenClock().now });
+      for (const token of ['revoked-1', 'revoked-2', 'revoked-3']) await rejectionOf(authority.authorize(token));
+
+      // Act
+      await rejectionOf(authority.authorize('revoked-1'));
+
+      // Assess: the oldest refusal was evicted, so Keycloak is asked again
+      expect(fake.callsTo(INTROSPECTION_ENDPOINT)).toHaveLength(4);
     });
   });
 
@@ -397,6 +448,18 @@ describe('onVerdictLookup', () => {
 
     // Assess
     expect(lookups).toEqual(['miss', 'hit', 'hit']);
+  });
+
+  it('reports a hit for a refusal served from the cache', async () => {
+    // Prepare
+    const { authority, lookups } = setup(() => jsonResponse({ active: false }));
+
+    // Act
+    await rejectionOf(authority.authorize('revoked'));
+    await rejectionOf(authority.authorize('revoked'));
+
+    // Assess
+    expect(lookups).toEqual(['miss', 'hit']);
   });
 
   it('reports a miss when the decision failed, and again at the next lookup (failures are not cached)', async () => {

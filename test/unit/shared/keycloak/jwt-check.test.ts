@@ -1,9 +1,9 @@
-import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
+import { FlattenedSign, SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { KeycloakUnavailableError, createJwtCheck, type JwtCheckOptions } from 'keycloak-lambda-s2s';
+import { KeycloakUnavailableError, createJwtCheck, logSafeError, type JwtCheckOptions } from 'keycloak-lambda-s2s';
 import { FIXED_NOW_MS, FIXED_NOW_SECONDS, frozenClock } from '../../helpers/clock';
 import { createFakeFetch, jsonResponse, type Responder } from '../../helpers/fake-fetch';
-import { TEST_KID, signJwt, testJwks, unsignedJwt } from '../../helpers/jwt';
+import { TEST_KID, signJwt, testJwks, testKeyPair, unsignedJwt } from '../../helpers/jwt';
 import { ISSUER } from '../../helpers/keycloak';
 import { rejectionOf } from '../../helpers/errors';
 import { deferred } from '../../helpers/deferred';
@@ -333,6 +333,75 @@ describe('createJwtCheck', () => {
       expect(error.code).toBe('TOKEN_MALFORMED');
     });
 
+    // Each of these is refused by jose with its own error code; every one of them must stay a token refusal (401),
+    // not "the JWKS could not be fetched" (503), and must cost no more than the one key-set fetch.
+    it('refuses a token whose header names no algorithm', async () => {
+      // Prepare
+      const { check } = setup();
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const token = `${part({ kid: TEST_KID, typ: 'JWT' })}.${part(claims())}.bm90LWEtc2lnbmF0dXJl`;
+
+      // Act
+      const error = await rejectionOf(check(token));
+
+      // Assess
+      expect({ code: error.code, cause: (error.cause as { code?: string }).code }).toEqual({ code: 'TOKEN_MALFORMED', cause: 'ERR_JWS_INVALID' });
+    });
+
+    it('refuses a token that marks an unknown header extension as critical', async () => {
+      // Prepare: RFC 7515 section 4.1.11: a recipient that does not understand a "crit" extension must refuse the token
+      const { check } = setup();
+      const { privateKey } = await testKeyPair();
+      const token = await new SignJWT({ ...claims(), 'x-ext': 1 })
+        .setProtectedHeader({ alg: 'RS256', kid: TEST_KID, typ: 'JWT', crit: ['x-ext'], 'x-ext': true })
+        .sign(privateKey, { crit: { 'x-ext': true } });
+
+      // Act
+      const error = await rejectionOf(check(token));
+
+      // Assess
+      expect({ code: error.code, cause: (error.cause as { code?: string }).code }).toEqual({
+        code: 'TOKEN_MALFORMED',
+        cause: 'ERR_JOSE_NOT_SUPPORTED',
+      });
+    });
+
+    it("refuses a token signed by the realm's key over an unencoded payload (RFC 7797)", async () => {
+      // Prepare: the payload segment is the base64url of the claims, so the unverified peek reads the right issuer,
+      // but the header says it was signed as is (b64: false), which a JWT must never do
+      const { check } = setup();
+      const { privateKey } = await testKeyPair();
+      const payload = Buffer.from(JSON.stringify(claims())).toString('base64url');
+      const jws = await new FlattenedSign(new TextEncoder().encode(payload))
+        .setProtectedHeader({ alg: 'RS256', kid: TEST_KID, b64: false, crit: ['b64'] })
+        .sign(privateKey);
+      const token = `${jws.protected}.${payload}.${jws.signature}`;
+
+      // Act
+      const error = await rejectionOf(check(token));
+
+      // Assess
+      expect({ code: error.code, cause: (error.cause as { code?: string }).code }).toEqual({ code: 'TOKEN_MALFORMED', cause: 'ERR_JWT_INVALID' });
+    });
+
+    it('refuses, as a token fault and not as an unreachable key set, a token whose kid two keys of the realm share', async () => {
+      // Prepare: a key rotation that reused a kid; jose cannot tell which key is meant
+      const first = await generateKeyPair('RS256', { extractable: true });
+      const second = await generateKeyPair('RS256', { extractable: true });
+      const published = async (publicKey: Parameters<typeof exportJWK>[0]) => ({ ...(await exportJWK(publicKey)), kid: 'shared-kid', use: 'sig', alg: 'RS256' });
+      const { check } = setup(async () => jsonResponse({ keys: [await published(first.publicKey), await published(second.publicKey)] }));
+      const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: 'shared-kid', typ: 'JWT' }).sign(first.privateKey);
+
+      // Act
+      const error = await rejectionOf(check(token));
+
+      // Assess
+      expect({ code: error.code, cause: (error.cause as { code?: string }).code }).toEqual({
+        code: 'TOKEN_MALFORMED',
+        cause: 'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+      });
+    });
+
     it('ignores an encryption key that shares the kid of the signing key', async () => {
       // Prepare
       const other = await generateKeyPair('RSA-OAEP', { extractable: true });
@@ -469,6 +538,8 @@ describe('createJwtCheck', () => {
       // Assess
       expect(error).toBeInstanceOf(KeycloakUnavailableError);
       expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak JWKS could not be fetched' });
+      // Why it could not, for the log (logSafeError writes the cause's name and message)
+      expect(logSafeError(error).cause).toEqual(expect.objectContaining({ name: expect.any(String), message: expect.any(String) }));
     });
 
     it("fails with KEYCLOAK_TLS_FAILED when Keycloak's certificate is not trusted", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, MAX_KEYCLOAK_ANSWER_BYTES, clientSecretBasic, postForm } from 'keycloak-lambda-s2s';
+import { KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, MAX_KEYCLOAK_ANSWER_BYTES, clientSecretBasic, logSafeError, postForm } from 'keycloak-lambda-s2s';
 import { createFakeFetch, formOf, jsonResponse, type FetchCall, type Responder } from '../../helpers/fake-fetch';
 import { TOKEN_ENDPOINT } from '../../helpers/keycloak';
 
@@ -21,7 +21,19 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('postForm', () => {
-  it.each(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID'])(
+  // Every code Node uses for a certificate it refuses, written out (a list fed from the constant it checks could not notice it change).
+  it.each([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'CERT_REVOKED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+  ])(
     'fails closed with KEYCLOAK_TLS_FAILED when Node refuses the TLS certificate (%s)',
     async (code) => {
       // Prepare: what Node's fetch throws for a certificate it does not trust
@@ -34,6 +46,7 @@ describe('postForm', () => {
       // Assess
       expect(error).toBeInstanceOf(KeycloakTlsError);
       expect(error).toMatchObject({ code: 'KEYCLOAK_TLS_FAILED', message: `Keycloak's TLS certificate was refused (${code})` });
+      expect(logSafeError(error).cause).toEqual({ name: 'TypeError', message: 'fetch failed' });
     },
   );
 
@@ -110,7 +123,7 @@ describe('postForm', () => {
     expect(fake.calls[0]?.redirect).toBe('manual');
   });
 
-  it.each([301, 302, 303, 307, 308])('refuses a %i redirect as a protocol error, with the body left unread', async (status) => {
+  it.each([300, 301, 302, 303, 307, 308])('refuses a %i redirect as a protocol error', async (status) => {
     // Prepare
     const { answer } = send(() => new Response('{"active":true}', { status, headers: { location: 'https://evil.example/introspect' } }));
 
@@ -120,6 +133,45 @@ describe('postForm', () => {
     // Assess
     expect(error).toBeInstanceOf(KeycloakProtocolError);
     expect((error as KeycloakProtocolError).message).toBe(`Keycloak answered a redirect (HTTP ${status}); redirects are never followed`);
+  });
+
+  it('refuses an opaque redirect (what a standard fetch answers to a redirect in manual mode) as a protocol error', async () => {
+    // Prepare: Node's fetch hands over the 3xx itself; a fetch that follows the WHATWG standard hides it
+    const opaque = () => {
+      const response = new Response(null, { status: 200 });
+      Object.defineProperty(response, 'type', { value: 'opaqueredirect' });
+      Object.defineProperty(response, 'status', { value: 0 });
+      return response;
+    };
+    const { answer } = send(opaque);
+
+    // Act
+    const error = await rejectionOf(answer);
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakProtocolError);
+    expect((error as KeycloakProtocolError).message).toBe('Keycloak answered a redirect (HTTP 0); redirects are never followed');
+  });
+
+  it.each([
+    ['a redirect', 302],
+    ['a 5xx answer', 503],
+  ])('cancels the body of %s instead of leaving it unread, which would hold the connection', async (_case, status) => {
+    // Prepare
+    let cancelled = false;
+    const body = new ReadableStream({
+      pull: (controller) => controller.enqueue(new TextEncoder().encode('{}')),
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    const { answer } = send(() => new Response(body, { status, headers: { location: 'https://evil.example/' } }));
+
+    // Act
+    await answer.catch(() => undefined);
+
+    // Assess
+    expect(cancelled).toBe(true);
   });
 
   it('POSTs the form, url-encoded, with client authentication, accept JSON and a timeout signal', async () => {
@@ -149,6 +201,18 @@ describe('postForm', () => {
 
     // Assess
     expect(result).toEqual({ status: 200, body: { active: true } });
+  });
+
+  it.each([
+    ['no body', () => new Response(null, { status: 200 })],
+    ['an empty body', () => new Response('', { status: 200 })],
+    ['a body of blanks', () => new Response(' \n', { status: 200 })],
+  ])('reads an answer with %s as an empty object (a revocation answers so)', async (_case, respond) => {
+    // Act
+    const result = await send(respond).answer;
+
+    // Assess
+    expect(result).toEqual({ status: 200, body: {} });
   });
 
   it('returns a 4xx answer for the parse function to judge', async () => {
@@ -203,6 +267,46 @@ describe('postForm', () => {
     expect(error).toMatchObject({ message: `Keycloak answered HTTP ${status}` });
   });
 
+  it('turns a 5xx without a body into KeycloakUnavailableError', async () => {
+    // Act
+    const error = await rejectionOf(send(() => new Response(null, { status: 503 })).answer);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak answered HTTP 503' });
+  });
+
+  it('refuses a declared length over the bound even when the answer has no body', async () => {
+    // Prepare
+    const tooLong = () => new Response(null, { status: 200, headers: { 'content-length': String(MAX_KEYCLOAK_ANSWER_BYTES + 1) } });
+
+    // Act
+    const error = await rejectionOf(send(tooLong).answer);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KEYCLOAK_BAD_RESPONSE' });
+  });
+
+  it('reads an answer of exactly MAX_KEYCLOAK_ANSWER_BYTES', async () => {
+    // Prepare: a JSON object padded to the bound, declared and streamed
+    const text = `{"pad":"${'x'.repeat(MAX_KEYCLOAK_ANSWER_BYTES - 10)}"}`;
+    const exact = () => new Response(text, { status: 200, headers: { 'content-length': String(text.length) } });
+
+    // Act
+    const result = await send(exact).answer;
+
+    // Assess
+    expect(text.length).toBe(MAX_KEYCLOAK_ANSWER_BYTES);
+    expect(result.status).toBe(200);
+  });
+
+  it('fails closed as unavailable whatever fetch rejects with, even nothing', async () => {
+    // Act
+    const error = await rejectionOf(send(() => Promise.reject(undefined)).answer);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KEYCLOAK_UNAVAILABLE', message: 'Keycloak could not be reached' });
+  });
+
   it('turns a body that is not JSON into KeycloakProtocolError', async () => {
     // Prepare
     const { answer } = send(() => new Response('<html>login</html>', { status: 200 }));
@@ -213,6 +317,7 @@ describe('postForm', () => {
     // Assess
     expect(error).toBeInstanceOf(KeycloakProtocolError);
     expect(error).toMatchObject({ code: 'KEYCLOAK_BAD_RESPONSE', message: 'Keycloak answered HTTP 200 with a body that is not JSON' });
+    expect(logSafeError(error).cause).toMatchObject({ name: 'SyntaxError' });
   });
 
   it.each([['an array', '[1]'], ['a string', '"ok"'], ['null', 'null']])('turns JSON that is %s into KeycloakProtocolError', async (_case, text) => {
@@ -243,5 +348,6 @@ describe('postForm', () => {
     // Assess
     expect(error).toBeInstanceOf(KeycloakUnavailableError);
     expect(error).toMatchObject({ message: 'Keycloak closed the connection mid-answer' });
+    expect(logSafeError(error).cause).toBeDefined();
   });
 });

@@ -273,6 +273,51 @@ describe('createAuthorizerHandler', () => {
   });
 });
 
+describe('createAuthorizerHandler without metrics (they are optional)', () => {
+  /** service-b's handler with no metrics in its dependencies, and a clock that moves 7 ms per Keycloak call. */
+  function withoutMetrics(respond: Responder) {
+    const clock = frozenClock();
+    const fake = createFakeFetch((call) => {
+      clock.advance(7);
+      return respond(call);
+    });
+    const log = createFakeLogger();
+    const identity = createServiceIdentity(createKeycloakClient({ baseUrl: KEYCLOAK_URL, realm: REALM, fetch: fake.fetch }), fakeCredentials('service-b', 's'));
+    const authority = createTokenAuthority({ identity, mode: 'introspection', issuer: ISSUER, cacheTtlSeconds: 60, cacheMaxEntries: 10, now: clock.now });
+    return { log, handler: createAuthorizerHandler({ routes: ROUTES['service-b'], authority, logger: log.logger, now: clock.now }) };
+  }
+
+  it.each([
+    ['an Allow', () => jsonResponse(activeAnswer()), 'Allow'],
+    ['a Deny', () => jsonResponse(activeAnswer({ resource_access: {} })), 'Deny'],
+    ['a refusal', () => jsonResponse({ active: false }), 'Error: Unauthorized'],
+    ['a fail-closed decision', () => new Response('', { status: 503 }), 'Error: Authorizer unavailable'],
+  ] as const)('decides %s as with them', async (_case, respond, expected) => {
+    // Prepare
+    const { handler } = withoutMetrics(respond);
+
+    // Act
+    const outcome = await handler(tokenAuthorizerEvent('Bearer token-1')).then(
+      (policy) => policy.policyDocument.Statement[0]?.Effect,
+      (error: unknown) => String(error),
+    );
+
+    // Assess
+    expect(outcome).toBe(expected);
+  });
+
+  it('logs how long a fail-closed decision took', async () => {
+    // Prepare
+    const { handler, log } = withoutMetrics(() => new Response('', { status: 503 }));
+
+    // Act
+    await failureOf(handler(tokenAuthorizerEvent('Bearer token-1')));
+
+    // Assess
+    expect(log.lines[0]).toMatchObject({ message: 'authorizer failed closed', attributes: { latency_ms: 7 } });
+  });
+});
+
 describe('createAuthorizerHandler observability', () => {
   it("hands the invocation's Lambda context to the logger", async () => {
     // Prepare
@@ -296,6 +341,19 @@ describe('createAuthorizerHandler observability', () => {
 
     // Assess
     expect(metrics.flushed).toEqual([[['authorizerRefused', 'TOKEN_INACTIVE']], [['authorizerRefused', 'TOKEN_MALFORMED']]]);
+  });
+
+  it('counts an event without a method ARN as a TOKEN_MALFORMED refusal, asking Keycloak nothing', async () => {
+    // Prepare
+    const { handler, metrics, fake } = setup(() => jsonResponse(activeAnswer()));
+
+    // Act
+    const error = await failureOf(handler({ type: 'TOKEN', authorizationToken: 'Bearer token-1' } as never));
+
+    // Assess
+    expect(error.message).toBe('Unauthorized');
+    expect(metrics.flushed).toEqual([[['authorizerRefused', 'TOKEN_MALFORMED']]]);
+    expect(fake.calls).toHaveLength(0);
   });
 
   it('counts a Deny policy as a PERMISSION_DENIED refusal', async () => {
@@ -376,6 +434,74 @@ describe('createAuthorizer', () => {
 
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it('reports a JWKS round-trip that got no usable answer as failed', async () => {
+    // Prepare
+    const answers = [() => Promise.reject(new TypeError('fetch failed')), () => new Response('', { status: 503 }), () => new Response('', { status: 300 })];
+    const fake = createFakeFetch(() => (answers.shift() ?? (() => new Response('', { status: 503 })))());
+    const metrics = createFakeMetrics();
+    const handler = createAuthorizer({
+      routes: ROUTES,
+      env: { ...ENV, AUTH_MODE: 'jwt', JWKS_COOLDOWN_SECONDS: '1' },
+      overrides: { fetch: fake.fetch, secretsClient: secretsClientWith('stored-secret'), now: frozenClock().now, logger: createFakeLogger().logger, metrics: metrics.metrics },
+    });
+    const token = await signJwt({ iss: ISSUER, sub: 'user-1', aud: 'service-b', azp: 'service-a', typ: 'Bearer', exp: FIXED_NOW_SECONDS + 300 });
+
+    // Act
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    for (let i = 0; i < 2; i++) await failureOf(handler(tokenAuthorizerEvent(`Bearer ${token}`)));
+
+    // Assess: the warm-up's fetch and one per request
+    expect(metrics.calls.filter((c) => c[0] === 'keycloakRoundTrip').map((c) => c[2])).toEqual([
+      { durationMs: 0, outcome: 'failed' },
+      { durationMs: 0, outcome: 'failed' },
+      { durationMs: 0, outcome: 'failed' },
+    ]);
+  });
+
+  it('in jwt mode, loads the key set at creation and never the secret', async () => {
+    // Prepare
+    const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const secrets = mockClient(client).on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ client_id: 'service-b', client_secret: 's' }) });
+    const jwks = await testJwks();
+    const fake = createFakeFetch(() => jsonResponse(jwks));
+
+    // Act
+    createAuthorizer({
+      routes: ROUTES,
+      env: { ...ENV, AUTH_MODE: 'jwt' },
+      overrides: { fetch: fake.fetch, secretsClient: client, now: frozenClock().now, logger: createFakeLogger().logger },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+
+    // Assess
+    expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`]);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('logs and publishes metrics as authorizer-<service> by default, also when Lambda passes no context', async () => {
+    // Prepare
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const handler = createAuthorizer({
+      routes: ROUTES,
+      env: { ...ENV, POWERTOOLS_METRICS_NAMESPACE: 'UnitTest' },
+      overrides: { fetch: createFakeFetch(() => jsonResponse(activeAnswer())).fetch, secretsClient: secretsClientWith('stored-secret'), now: frozenClock().now },
+    });
+
+    // Act
+    const policy = await handler(tokenAuthorizerEvent('Bearer token-1'));
+    write.mockRestore();
+
+    // Assess
+    expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
+    const lines = written.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.find((line) => line.message === 'authorized')).toMatchObject({ service: 'authorizer-service-b', effect: 'Allow' });
+    expect(lines.find((line) => '_aws' in line)).toMatchObject({ service: 'authorizer-service-b', _aws: { CloudWatchMetrics: [{ Namespace: 'UnitTest' }] } });
   });
 
   it("wires service-c's settings into the local check in jwt mode: its audience, clock tolerance, JWKS cooldown and Keycloak timeout", async () => {
@@ -559,6 +685,30 @@ describe('createAuthorizer', () => {
       // Assess: both are in flight at once; no introspection without a token.
       expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`]);
       expect(secretCalls).toEqual(['secret']);
+    });
+
+    it('in introspection mode, loads only the secret: no key set is fetched, then or later', async () => {
+      // Prepare
+      const fake = createFakeFetch(() => jsonResponse(activeAnswer()));
+      const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const secrets = mockClient(client)
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: JSON.stringify({ client_id: 'service-b', client_secret: 'stored-secret' }) });
+      const handler = createAuthorizer({
+        routes: ROUTES,
+        env: ENV,
+        overrides: { fetch: fake.fetch, secretsClient: client, now: frozenClock().now, logger: createFakeLogger().logger },
+      });
+
+      // Act
+      await flush();
+      const secretCallsAtInit = secrets.commandCalls(GetSecretValueCommand).length;
+      const policy = await handler(tokenAuthorizerEvent('Bearer opaque-token'));
+
+      // Assess
+      expect(secretCallsAtInit).toBe(1);
+      expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
+      expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT]);
     });
 
     it('serves the first request with what the warm-up loaded: one JWKS fetch, one secret fetch, then one introspection', async () => {

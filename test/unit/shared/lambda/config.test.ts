@@ -134,11 +134,12 @@ describe('readAuthorizerSettings', () => {
 
   it('treats a blank variable as unset and falls back to its default', () => {
     // Act
-    const settings = readAuthorizerSettings({ ...AUTHORIZER_ENV, KEYCLOAK_CLIENT_ID: '  ', INTROSPECTION_CACHE_TTL_SECONDS: '' }, ROUTES);
+    const settings = readAuthorizerSettings({ ...AUTHORIZER_ENV, KEYCLOAK_CLIENT_ID: '  ', INTROSPECTION_CACHE_TTL_SECONDS: '', JWKS_COOLDOWN_SECONDS: '  ' }, ROUTES);
 
     // Assess
     expect(settings.clientId).toBe('service-b');
     expect(settings.introspectionCacheTtlSeconds).toBe(60);
+    expect(settings.jwksCooldownSeconds).toBe(30);
   });
 
   it.each(['SERVICE_NAME', 'CLIENT_SECRET_ID', 'KEYCLOAK_URL', 'KEYCLOAK_REALM'])('names the missing required variable %s', (name) => {
@@ -176,6 +177,14 @@ describe('readAuthorizerSettings', () => {
 
     // Assess
     expect(error.message).toBe('Environment variable INTROSPECTION_CACHE_TTL_SECONDS must be an integer from 1 to 3600');
+  });
+
+  it('accepts the upper bound of a range (a JWKS cooldown of an hour)', () => {
+    // Act
+    const settings = readAuthorizerSettings({ ...AUTHORIZER_ENV, JWKS_COOLDOWN_SECONDS: '3600' }, ROUTES);
+
+    // Assess
+    expect(settings.jwksCooldownSeconds).toBe(3600);
   });
 
   it('accepts a clock tolerance of zero', () => {
@@ -294,6 +303,14 @@ describe('readCallerSettings', () => {
       tokenExpirySkewSeconds: 10,
       tokenCacheMaxEntries: 20,
     });
+  });
+
+  it('refuses a caller that names no downstream service', () => {
+    // Act
+    const error = configErrorOf(() => readCallerSettings(CALLER_ENV, {}));
+
+    // Assess
+    expect(error.message).toBe('downstream must name at least one service and its URL variable');
   });
 
   it('names the missing downstream variable', () => {

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BadRequestError, KeycloakUnavailableError, TokenExchangeDeniedError } from 'keycloak-lambda-s2s';
 import { logSafeError } from 'keycloak-lambda-s2s';
-import { correlationIdOf, handleRequest, json } from 'keycloak-lambda-s2s/lambda';
+import { correlationIdOf, createLogger, handleRequest, json } from 'keycloak-lambda-s2s/lambda';
 import { frozenClock } from '../../helpers/clock';
 import { lambdaContext, proxyEvent } from '../../helpers/events';
 import { createFakeLogger } from '../../helpers/fake-logger';
@@ -198,6 +198,45 @@ describe('handleRequest', () => {
     expect(result.statusCode).toBe(500);
     expect(result.body).not.toContain('hunter2');
     expect(JSON.parse(result.body)).toEqual({ error: 'INTERNAL', message: 'Internal error' });
+  });
+
+  it('logs an unexpected error (500) as a failed request, with its name for the operator', async () => {
+    // Prepare
+    const fake = createFakeLogger();
+
+    // Act
+    await handleRequest(proxyEvent(), { logger: fake.logger }, async () => {
+      throw new RangeError('boom');
+    });
+
+    // Assess
+    expect(fake.lines.map((l) => `${l.level} ${l.message}`)).toEqual(['error request failed', 'info request']);
+    expect(fake.lines[0]?.attributes).toMatchObject({ code: 'INTERNAL', error: { name: 'RangeError' } });
+  });
+
+  it('logs the route by its resource template, not the concrete path', async () => {
+    // Prepare
+    const fake = createFakeLogger();
+    const event = { ...proxyEvent({ httpMethod: 'GET', resource: '/orders/{id}' }), path: '/orders/42' };
+
+    // Act
+    await handleRequest(event, { logger: fake.logger }, async () => json(200, {}));
+
+    // Assess
+    expect(fake.lines[0]?.attributes).toMatchObject({ route: 'GET /orders/{id}' });
+  });
+
+  it('serves a request Lambda passes no context for, with the real logger', async () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    const logger = createLogger('service-b');
+
+    // Act
+    const result = await handleRequest(proxyEvent(), { logger }, async () => json(200, { ok: true }));
+    vi.unstubAllEnvs();
+
+    // Assess
+    expect(result.statusCode).toBe(200);
   });
 
   it('resets the keys of the previous invocation before appending the new correlation id', async () => {

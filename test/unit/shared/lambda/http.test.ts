@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AuthError, BadRequestError, ClientAuthenticationError, ConfigError, DownstreamRejectedError, DownstreamUnavailableError, KeycloakProtocolError, KeycloakUnavailableError, PermissionDeniedError, SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, TokenRejectedError } from 'keycloak-lambda-s2s';
+import { type AuthError, BadRequestError, ClientAuthenticationError, ConfigError, DownstreamRejectedError, DownstreamUnavailableError, KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, PermissionDeniedError, SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, TokenRejectedError } from 'keycloak-lambda-s2s';
 import { MAX_BODY_BYTES, errorResponse, header, json, jsonBody } from 'keycloak-lambda-s2s/lambda';
 
 function bodyOf(result: { body: string }): Record<string, unknown> {
@@ -49,6 +49,7 @@ describe('errorResponse', () => {
     ['a downstream 500', new DownstreamRejectedError('service-c', 500, 'service-c answered HTTP 500'), 502],
     ['an unreachable downstream', new DownstreamUnavailableError('service-c', 'service-c could not be reached'), 502],
     ['an unreachable Keycloak', new KeycloakUnavailableError('Keycloak could not be reached'), 503],
+    ["a Keycloak certificate Node refuses", new KeycloakTlsError('refused'), 503],
     ['a Keycloak answer we cannot read', new KeycloakProtocolError('not JSON'), 503],
     ['an unreachable Secrets Manager', new SecretsUnavailableError('dev/service-b'), 503],
     ['a missing secret', new SecretNotFoundError('dev/service-b'), 500],

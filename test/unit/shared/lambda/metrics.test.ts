@@ -92,6 +92,7 @@ describe('createServiceMetrics', () => {
     const metrics = createServiceMetrics({ service: 'service-b', metrics: powertoolsMetrics('service-b') });
     metrics.requestErrored('BAD_REQUEST', 400);
     metrics.requestErrored('DOWNSTREAM_UNAVAILABLE', 502);
+    metrics.requestErrored('INTERNAL', 500);
     metrics.authorizerRefused('TOKEN_EXPIRED');
     metrics.authorizerFailedClosed('KEYCLOAK_UNAVAILABLE');
 
@@ -103,6 +104,7 @@ describe('createServiceMetrics', () => {
     expect(first.map(({ _aws, ...values }) => values)).toEqual([
       { service: 'service-b', code: 'BAD_REQUEST', [METRIC.requestRefusals]: 1 },
       { service: 'service-b', code: 'DOWNSTREAM_UNAVAILABLE', [METRIC.requestFailures]: 1 },
+      { service: 'service-b', code: 'INTERNAL', [METRIC.requestFailures]: 1 },
       { service: 'service-b', code: 'TOKEN_EXPIRED', [METRIC.authorizerRefusals]: 1 },
       { service: 'service-b', code: 'KEYCLOAK_UNAVAILABLE', [METRIC.authorizerFailClosed]: 1 },
     ]);
@@ -136,6 +138,27 @@ describe('createServiceMetrics', () => {
     expect(log.lines).toEqual([
       expect.objectContaining({ level: 'warn', message: 'metrics failed; requests go on without them', attributes: { step: 'flush', error: 'Error' } }),
     ]);
+  });
+});
+
+describe('createServiceMetrics without a logger', () => {
+  it('still fails open: a publishing error is swallowed', () => {
+    // Prepare
+    const broken = {
+      addDimension: () => {},
+      addMetric: () => {},
+      publishStoredMetrics: () => {
+        throw new Error('stdout closed');
+      },
+    } as unknown as Metrics;
+    const metrics = createServiceMetrics({ service: 'service-b', metrics: broken });
+    metrics.requestErrored('BAD_REQUEST', 400);
+
+    // Act
+    const flush = () => metrics.flush();
+
+    // Assess
+    expect(flush).not.toThrow();
   });
 });
 

@@ -44,6 +44,7 @@ describe('apiStagePrefix', () => {
     ['an ARN of another service', 'arn:aws:lambda:us-east-1:123456789012:function:authorizer/x'],
     ['an ARN that stops at the stage', API_STAGE_PREFIX],
     ['an ARN without a stage', 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234'],
+    ['a method ARN behind other text', `x-${API_STAGE_PREFIX}/POST/api/process`],
   ])('returns undefined for %s', (_case, methodArn) => {
     // Act
     const prefix = apiStagePrefix(methodArn);

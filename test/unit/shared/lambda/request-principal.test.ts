@@ -58,6 +58,29 @@ describe('principalFromContext', () => {
     expect(principal.permissions).toEqual([]);
   });
 
+  it('grants no permission from a permissions value that is not a string, refusing with PERMISSION_DENIED (403)', () => {
+    // Prepare
+    const event = proxyEvent({ authorizer: { sub: 's', clientId: 'service-a', exp: String(FIXED_NOW_SECONDS + 60), permissions: true } });
+
+    // Act
+    const error = thrownBy(() => principalFromContext(event, ROUTE, frozenClock().now));
+
+    // Assess
+    expect(error).toBeInstanceOf(PermissionDeniedError);
+    expect(error.message).toBe('Missing permission: orders.approve, inventory.adjust');
+  });
+
+  it('carries no session id that is not a string', () => {
+    // Prepare
+    const context = authorizerContext({ exp: FIXED_NOW_SECONDS + 60, permissions: ['orders.approve', 'inventory.adjust'] });
+
+    // Act
+    const principal = principalFromContext(proxyEvent({ authorizer: { ...context, sid: 1234 } }), ROUTE, frozenClock().now);
+
+    // Assess
+    expect('sid' in principal).toBe(false);
+  });
+
   it('reads exp whether API Gateway passed it as a string or a number', () => {
     // Prepare
     const event = proxyEvent({
