@@ -13,6 +13,9 @@ import { pathToFileURL } from 'node:url';
 import { projectRoot } from './lib/config.mjs';
 import { DECIDING_FILES, FILE_GOAL, filesToMutate, isMutated, scoresByFile } from './lib/mutation-scope.mjs';
 
+/** `--deciding-only`: mutate only the changed files that decide on a token or a caller (as `npm test` does). */
+const decidingOnly = process.argv.includes('--deciding-only');
+
 /** @param {string[]} args */
 function git(args) {
   const result = spawnSync('git', args, { cwd: projectRoot, encoding: 'utf8' });
@@ -28,7 +31,13 @@ function selection() {
   }
   // Against the working tree: committed and uncommitted changes alike (CI's tree is clean).
   const changed = (git(['diff', '--name-only', '--no-renames', base]) ?? '').split('\n').filter(Boolean);
-  return { files: filesToMutate(changed, existing), reason: `the library files changed since ${base}` };
+  const files = filesToMutate(changed, existing);
+  if (decidingOnly) {
+    // `npm test` (CI): only the files that decide on a token or a caller, which bounds its cost (about 10
+    // minutes when every one of them changed); the rest of a change is for the full command.
+    return { files: files.filter((f) => DECIDING_FILES.includes(f)), reason: `the files that decide on a token or a caller changed since ${base}` };
+  }
+  return { files, reason: `the library files changed since ${base}` };
 }
 
 async function main() {
