@@ -15,13 +15,10 @@ import { keycloakCalls, sleep } from '../helpers/stack';
 // instance's start against the function's timeout, so 50 cold starts at once starve each other past
 // their 6 s timeout and every timed-out instance is started anew (docs/local-gateway.md).
 //
-// Size: LOAD_REQUESTS (default 5000) at LOAD_CONCURRENCY (default 4), about 100 s here. Measured on
-// this 2-core machine with production caches: 52 req/s at 4 in flight, 55 at 8, 40 at 16; the
-// emulator is CPU-bound (each chain is five Lambda invocations in worker threads), so more
-// concurrency adds cold starts, not throughput, and the worst-case bound grows with the cube of the
-// instance count (8 in flight: 664 calls for 2000 requests, too loose to prove anything). At 50 in
-// flight the start-up of ~250 worker threads starves C past its 6 s timeout (504s from the
-// emulator, not from the code). Figures in docs/security.md.
+// Size: LOAD_REQUESTS (default 5000) at LOAD_CONCURRENCY (default 4), under a minute here. The
+// worst-case bound grows with the cube of the instance count, so only small concurrency proves the
+// per-kind bound; 10,000 at 50 in flight passed with the ramp (about 205 req/s, 0 failures, 70
+// introspections). Figures in docs/security.md.
 
 const REQUESTS = Number(process.env.LOAD_REQUESTS || 5000);
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY || 4);
@@ -183,8 +180,13 @@ describe(`${REQUESTS} requests to A’s route at ${CONCURRENCY} in flight`, () =
     expect(calls.token).toBeLessThanOrEqual(BOUND.token);
     expect(calls.introspect).toBeLessThanOrEqual(BOUND.introspect);
     expect(calls.certs).toBeLessThanOrEqual(BOUND.certs);
-    // The bound must mean something: far below one round-trip per request (asserted last, so that a
-    // larger experiment still prints its figures).
-    expect(BOUND.token + BOUND.introspect + BOUND.certs, 'bound too loose: raise LOAD_REQUESTS or lower LOAD_CONCURRENCY').toBeLessThan(REQUESTS / 4);
+    // Not per request, whatever the size: far below one round-trip per request.
+    expect(calls.token + calls.introspect + calls.certs).toBeLessThan(REQUESTS / 4);
+    // At the default size the bound itself is that tight, so the per-kind checks above prove it by kind. The
+    // per-instance bound grows with the cube of the instances, so at 50 in flight it cannot (the check above
+    // still holds there: the local gateway's cache is shared by every authorizer instance, as in AWS).
+    if (CONCURRENCY <= 8) {
+      expect(BOUND.token + BOUND.introspect + BOUND.certs, 'bound too loose: raise LOAD_REQUESTS or lower LOAD_CONCURRENCY').toBeLessThan(REQUESTS / 4);
+    }
   }, DEADLINE_MS + 240_000); // the ramp comes first
 });
