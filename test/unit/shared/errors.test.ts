@@ -19,6 +19,7 @@ describe('errors', () => {
     [new SecretsUnavailableError('s'), 'SecretsUnavailableError', 'SECRETS_UNAVAILABLE'],
     [new DownstreamUnavailableError('service-c', 'x'), 'DownstreamUnavailableError', 'DOWNSTREAM_UNAVAILABLE'],
     [new DownstreamRejectedError('service-c', 502, 'x'), 'DownstreamRejectedError', 'DOWNSTREAM_REJECTED'],
+    [new AuthError('CONFIG_INVALID', 'x'), 'AuthError', 'CONFIG_INVALID'],
   ] as const)('an error named $1 has the stable code $2 and is an AuthError', (error, name, code) => {
     // Prepare: the error is built by the table.
 
@@ -27,6 +28,14 @@ describe('errors', () => {
 
     // Assess
     expect(actual).toEqual({ name, code, isAuthError: true, isError: true });
+  });
+
+  it('reads a client-authentication refusal it was not told the reason of as REFUSED', () => {
+    // Act
+    const error = new ClientAuthenticationError('Keycloak refused the client credentials');
+
+    // Assess
+    expect(error.reason).toBe('REFUSED');
   });
 
   it('keeps the cause it was given', () => {

@@ -5,7 +5,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import {
@@ -156,6 +156,58 @@ describe('createClientCredentialsSource', () => {
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
+  it('keeps the same ClientAuth when a refetched value changes around an unchanged client secret', async () => {
+    // Prepare
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolvesOnce(secretString({ client_secret: 'secret-1' }))
+      .resolves(secretString({ client_id: 'service-b', client_secret: 'secret-1' }));
+    const first = await source.get();
+
+    // Act
+    const refetched = await source.get({ forceFetch: true });
+
+    // Assess
+    expect(refetched).toBe(first);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('does not hand a get() after clear() the fetch that was in flight before it', async () => {
+    // Prepare
+    const values = ['secret-1', 'secret-2'];
+    const releases: Array<() => void> = [];
+    secretsManager.on(GetSecretValueCommand).callsFake(async () => {
+      const value = values.shift();
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return secretString({ client_secret: value });
+    });
+    const before = source.get();
+    await vi.waitFor(() => expect(releases).toHaveLength(1));
+
+    // Act
+    source.clear();
+    const after = source.get();
+    await vi.waitFor(() => expect(releases).toHaveLength(2));
+    for (const release of releases) release();
+
+    // Assess
+    expect(authorizationOf(await before)).toBe(basicHeader('service-b', 'secret-1'));
+    expect(authorizationOf(await after)).toBe(basicHeader('service-b', 'secret-2'));
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('refuses an unknown method when built, naming the methods it knows', () => {
+    // Prepare
+    const client = new SecretsManagerClient({ region: 'us-east-1' });
+
+    // Act
+    const building = () =>
+      createClientCredentialsSource({ secretId: SECRET_ID, clientId: 'service-b', maxAgeSeconds: 300, client, method: 'tls_client_auth' as never });
+
+    // Assess
+    expect(building).toThrow(new ConfigError('method must be one of client_secret_basic, private_key_jwt'));
+  });
+
   describe('failures', () => {
     it('turns ResourceNotFoundException into SecretNotFoundError naming the secret', async () => {
       // Prepare
@@ -188,6 +240,8 @@ describe('createClientCredentialsSource', () => {
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(SecretsUnavailableError);
       await expect(attempt).rejects.toMatchObject({ code: 'SECRETS_UNAVAILABLE', message: `Secrets Manager could not return "${SECRET_ID}"` });
+      // The SDK's failure stays on the error for the log (the message says only which secret).
+      await expect(attempt).rejects.toHaveProperty('cause.name', failure.name);
     });
 
     it('does not cache a failure: the next get() asks Secrets Manager again', async () => {
@@ -209,6 +263,7 @@ describe('createClientCredentialsSource', () => {
     it.each([
       ['the value is not JSON', secretString('client_secret=abc'), 'the value is not JSON'],
       ['the value is a JSON array', secretString(['abc']), 'expected a JSON object with client_id and client_secret'],
+      ['the value is a JSON number', secretString('42'), 'expected a JSON object with client_id and client_secret'],
       ['client_secret is missing', secretString({ client_id: 'service-b' }), 'client_secret is missing or not a non-empty string'],
       ['client_secret is empty', secretString({ client_secret: '' }), 'client_secret is missing or not a non-empty string'],
       ['client_secret is not a string', secretString({ client_secret: 12345 }), 'client_secret is missing or not a non-empty string'],
@@ -274,6 +329,14 @@ describe('parseClientSecret', () => {
 
     // Assess
     expect(secret).toBe('abc');
+  });
+
+  it('refuses the secret of another client', () => {
+    // Act
+    const act = () => parseClientSecret(SECRET_ID, 'service-b', '{"client_id":"service-c","client_secret":"abc"}');
+
+    // Assess
+    expect(act).toThrow(new SecretInvalidError(SECRET_ID, 'client_id does not match this service\'s client "service-b"'));
   });
 
   it('refuses a value that is not a string', () => {
@@ -410,6 +473,41 @@ describe('createClientCredentialsSource with private_key_jwt', () => {
     }
   });
 
+  it('dates the assertions by the clock it was given', async () => {
+    // Prepare
+    const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    mockClient(client).on(GetSecretValueCommand).resolves(secretString(jwtSecret()));
+    const at = Date.UTC(2030, 0, 1);
+    const source = createClientCredentialsSource({
+      secretId: SECRET_ID,
+      clientId: 'service-b',
+      maxAgeSeconds: 300,
+      client,
+      method: 'private_key_jwt',
+      audience: ISSUER,
+      now: () => at,
+    });
+
+    // Act
+    const { body } = await formOf(await source.get());
+
+    // Assess
+    const { payload } = await jwtVerify(body.get('client_assertion') ?? '', ecKey.publicKey, { audience: ISSUER, currentDate: new Date(at) });
+    expect(payload.iat).toBe(at / 1000);
+  });
+
+  it('refuses a blank audience for private_key_jwt', () => {
+    // Prepare
+    const client = new SecretsManagerClient({ region: 'us-east-1' });
+
+    // Act
+    const building = () =>
+      createClientCredentialsSource({ secretId: SECRET_ID, clientId: 'service-b', maxAgeSeconds: 300, client, method: 'private_key_jwt', audience: '  ' });
+
+    // Assess
+    expect(building).toThrow(new ConfigError('audience (the realm issuer) is required for private_key_jwt'));
+  });
+
   it('names audience when private_key_jwt is configured without it', () => {
     // Prepare
     const client = new SecretsManagerClient({ region: 'us-east-1' });
@@ -467,6 +565,9 @@ describe('parseClientCredentials', () => {
     ['an alg that does not fit the key', { alg: 'RS256' }, 'alg must be ES256 for this key (one of ES256, RS256)'],
     ['a client secret beside the key', { client_secret: 'LEAKED-KEY' }, 'client_secret must not be present in a private_key_jwt secret'],
     ['another client id', { client_id: 'service-c' }, 'client_id does not match this service\'s client "service-b"'],
+    ['a JWK that is null', { private_key_jwk: null }, 'private_key_jwk must be a JSON object (a private JWK)'],
+    ['a PEM that is not a string', { private_key_jwk: undefined, private_key_pem: 12345, kid: 'k' }, 'private_key_pem must be a PKCS#8 PEM string (-----BEGIN PRIVATE KEY-----)'],
+    ['a blank kid', { private_key_jwk: { ...ecJwk, kid: '  ' } }, 'kid is missing (in private_key_jwk or beside it): Keycloak selects the public key by it'],
   ])('names the field of %s, never its value', (_case, fields, reason) => {
     // Act
     const act = () => parseClientCredentials(SECRET_ID, JWT, jwtSecret(fields));
@@ -495,6 +596,25 @@ describe('parseClientCredentials', () => {
     expect(attempts[0]).toThrow('private_key_pem must be an EC P-256 key (ES256) or an RSA key of at least 2048 bits (RS256)');
     expect(attempts[1]).toThrow('private_key_jwk must be an EC P-256 key (ES256) or an RSA key of at least 2048 bits (RS256)');
   });
+
+  it('refuses an RSA-PSS key however long: Keycloak verifies RS256 with a plain RSA key', () => {
+    // Prepare
+    const pss = String(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+
+    // Act
+    const act = () => parseClientCredentials(SECRET_ID, JWT, jwtSecret({ private_key_jwk: undefined, private_key_pem: pss, kid: 'k' }));
+
+    // Assess
+    expect(act).toThrow('private_key_pem must be an EC P-256 key (ES256) or an RSA key of at least 2048 bits (RS256)');
+  });
+
+  it('accepts an alg that names the key\'s own algorithm', () => {
+    // Act
+    const parsed = parseClientCredentials(SECRET_ID, JWT, jwtSecret({ alg: 'ES256' }));
+
+    // Assess
+    expect(parsed).toMatchObject({ method: 'private_key_jwt', kid: 'b-1', alg: 'ES256' });
+  });
 });
 
 describe('createSecretsManagerClient', () => {
@@ -505,5 +625,17 @@ describe('createSecretsManagerClient', () => {
     // Assess
     expect(client).toBeInstanceOf(SecretsManagerClient);
     expect(await client.config.maxAttempts()).toBe(2);
+  });
+
+  it('gives each Secrets Manager call timeoutMs, and at most 1 s to connect', async () => {
+    // Act
+    const slow = createSecretsManagerClient({ timeoutMs: 2000 });
+    const fast = createSecretsManagerClient({ timeoutMs: 500 });
+
+    // Assess: the SDK's HTTP handler resolves the options it was built with.
+    const configOf = (client: SecretsManagerClient) =>
+      (client.config.requestHandler as unknown as { configProvider: Promise<{ connectionTimeout?: number; requestTimeout?: number }> }).configProvider;
+    expect(await configOf(slow)).toMatchObject({ connectionTimeout: 1000, requestTimeout: 2000 });
+    expect(await configOf(fast)).toMatchObject({ connectionTimeout: 500, requestTimeout: 500 });
   });
 });

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, webcrypto } from 'node:crypto';
 import { decodeJwt, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
@@ -205,6 +205,46 @@ describe('privateKeyJwt', () => {
     expect(attempts[0]).toThrow('key must be a private key');
     expect(attempts[1]).toThrow('key must be an RSA private key of at least 2048 bits for RS256');
     expect(attempts[2]).toThrow('key must be an EC P-256 private key for ES256');
+  });
+
+  it('refuses an RSA-PSS key for RS256, however long', () => {
+    // Prepare
+    const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+
+    // Act
+    const building = () => privateKeyJwt('service-b', pss.privateKey, { kid: 'k', alg: 'RS256', audience: AUDIENCE });
+
+    // Assess
+    expect(building).toThrow(new ConfigError('key must be an RSA private key of at least 2048 bits for RS256'));
+  });
+
+  it('names clientId when it is empty', () => {
+    // Act
+    const building = () => privateKeyJwt('', ec.privateKey, { kid: 'k', alg: 'ES256', audience: AUDIENCE });
+
+    // Assess
+    expect(building).toThrow(new ConfigError('clientId must be a non-empty string'));
+  });
+
+  it('signs with a Web Crypto private key as well', async () => {
+    // Prepare
+    const pair = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const auth = privateKeyJwt('service-b', pair.privateKey, { kid: 'b-1', alg: 'ES256', audience: AUDIENCE, now: () => FROZEN_MS });
+
+    // Act
+    const { assertion } = await assertionOf(auth);
+
+    // Assess
+    const { payload } = await jwtVerify(assertion, pair.publicKey, { audience: AUDIENCE, issuer: 'service-b', currentDate: new Date(FROZEN_MS) });
+    expect(payload.sub).toBe('service-b');
+  });
+
+  it('refuses a value that is not a key', () => {
+    // Act
+    const building = () => privateKeyJwt('service-b', 'not a key' as never, { kid: 'k', alg: 'ES256', audience: AUDIENCE });
+
+    // Assess
+    expect(building).toThrow(new ConfigError('key must be a private key'));
   });
 
   it('does not reveal the key when serialised or inspected', () => {

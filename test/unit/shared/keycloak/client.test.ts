@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { KeycloakUnavailableError, TokenExchangeDeniedError, clientSecretBasic, createKeycloakClient, type KeycloakCallKind, type KeycloakRoundTrip } from 'keycloak-lambda-s2s';
+import { ConfigError, KeycloakUnavailableError, TokenExchangeDeniedError, clientSecretBasic, createKeycloakClient, type KeycloakCallKind, type KeycloakRoundTrip } from 'keycloak-lambda-s2s';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../../helpers/fake-fetch';
 import { basicHeader } from '../../helpers/fake-credentials';
 import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM, TOKEN_ENDPOINT, tokenAnswer } from '../../helpers/keycloak';
@@ -63,6 +63,21 @@ describe('createKeycloakClient', () => {
         `https://keycloak.internal:8443/realms/${REALM}/protocol/openid-connect/token/introspect`,
         `https://keycloak.internal:8443/realms/${REALM}/protocol/openid-connect/token`,
       ]);
+    });
+  });
+
+  describe('a plain-http back channel', () => {
+    it('is accepted on a non-loopback host only with allowInsecureHttp', () => {
+      // Prepare
+      const options = { baseUrl: 'https://sso.example.com', backchannelUrl: 'http://keycloak.internal:8080', realm: REALM };
+
+      // Act
+      const refused = () => createKeycloakClient(options);
+      const allowed = createKeycloakClient({ ...options, allowInsecureHttp: true });
+
+      // Assess
+      expect(refused).toThrow(ConfigError);
+      expect(allowed.jwksUri).toBe(`http://keycloak.internal:8080/realms/${REALM}/protocol/openid-connect/certs`);
     });
   });
 

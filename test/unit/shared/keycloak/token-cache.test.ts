@@ -217,6 +217,19 @@ describe('createExchangedTokens', () => {
     expect(fake.calls).toHaveLength(1);
   });
 
+  it('takes an empty scope for no scope: one exchange for both', async () => {
+    // Prepare
+    const { fake, exchangedTokens } = setup(() => jsonResponse(tokenAnswer(tokenForC)));
+
+    // Act
+    await exchangedTokens.get(subjectToken, 'service-c');
+    const again = await exchangedTokens.get(subjectToken, 'service-c', '');
+
+    // Assess
+    expect(again).toBe(tokenForC);
+    expect(fake.calls).toHaveLength(1);
+  });
+
   it('exchanges separately for another subject, another scope or another audience', async () => {
     // Prepare
     const tokenForD = await accessToken({ aud: 'service-d', azp: 'service-b', expiresIn: 300 });
@@ -505,6 +518,22 @@ describe('createExchangedTokens', () => {
       expect(fake.calls).toHaveLength(2);
     });
 
+    it.each([
+      ['iss', { iss: undefined }],
+      ['sub', { sub: undefined }],
+    ])('never shares an exchange between two subject tokens without %s', async (_claim, claims) => {
+      // Prepare: Keycloak's answer copies the subject's claims, so the missing one is refused afterwards.
+      const [first, second] = [await subject(claims), await subject(claims)];
+      const { fake, exchangedTokens } = setup(exchangedFor);
+
+      // Act
+      const results = await Promise.allSettled([exchangedTokens.get(first, 'service-c'), exchangedTokens.get(second, 'service-c')]);
+
+      // Assess
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+      expect(fake.calls.map((call) => formOf(call).subject_token).sort()).toEqual([first, second].sort());
+    });
+
     it('does not serve an entry past the exp − skew of the token it was made from, to any token', async () => {
       // Prepare: made from a token that lives 100 s; asked again with one that lives 600 s.
       const shortLived = await subject({}, 100);
@@ -562,6 +591,23 @@ describe('createExchangedTokens', () => {
   });
 
   describe('checks the exchanged token against the subject token', () => {
+    it.each([
+      ['iss', 'Exchanged token has another issuer than the subject token'],
+      ['sub', 'Exchanged token names another subject than the subject token'],
+    ])('refuses an exchanged token without %s even when the subject token has none', async (claim, message) => {
+      // Prepare
+      const subjectWithout = await accessToken({ aud: 'service-b', azp: 'service-a', expiresIn: 600, [claim]: undefined });
+      const exchangedWithout = await accessToken({ aud: 'service-c', azp: 'service-b', expiresIn: 300, [claim]: undefined });
+      const { exchangedTokens } = setup(() => jsonResponse(tokenAnswer(exchangedWithout)));
+
+      // Act
+      const attempt = exchangedTokens.get(subjectWithout, 'service-c');
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(TokenExchangeResultError);
+      await expect(attempt).rejects.toThrow(message);
+    });
+
     it.each([
       ['another subject (sub)', { sub: 'someone-else' }, 'Exchanged token names another subject than the subject token'],
       ['no subject', { sub: undefined }, 'Exchanged token names another subject than the subject token'],

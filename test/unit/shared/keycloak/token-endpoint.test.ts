@@ -48,7 +48,7 @@ describe('parseTokenResponse', () => {
     it('leaves optional fields undefined when absent or of the wrong type', () => {
       // Act
       const response = parseTokenResponse(
-        { status: 200, body: { access_token: 't', token_type: 'Bearer', expires_in: '300', scope: 42 } },
+        { status: 200, body: { access_token: 't', token_type: 'Bearer', expires_in: '300', scope: 42, issued_token_type: 42 } },
         'client_credentials',
       );
 
@@ -120,6 +120,30 @@ describe('parseTokenResponse', () => {
       }
     });
 
+    it.each([
+      [403, 'invalid_client', 'Token reuse detected'],
+      [400, 'invalid_request', 'Token is not active'],
+      [400, 'invalid_grant', 'Unable to load public key'],
+    ])('takes the description for an assertion refusal only on 400 invalid_client: HTTP %i %s is a refused exchange', (status, code, description) => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status, body: { error: code, error_description: description } }, 'token_exchange'));
+
+      // Assess
+      expect(error).toBeInstanceOf(TokenExchangeDeniedError);
+      expect(error).toMatchObject({ error: code, errorDescription: description });
+    });
+
+    it('picks no reason from a description that is not a string', () => {
+      // Act
+      const error = thrownBy(() =>
+        parseTokenResponse({ status: 400, body: { error: 'invalid_client', error_description: ['Token reuse detected'] } }, 'token_exchange'),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(TokenExchangeDeniedError);
+      expect(error).toMatchObject({ error: 'invalid_client', errorDescription: undefined });
+    });
+
     it('gives a 401 (unknown client, wrong credentials) its own reason, whatever the description', () => {
       // Act
       const error = thrownBy(() =>
@@ -152,6 +176,27 @@ describe('parseTokenResponse', () => {
 
       // Assess
       expect(error).toMatchObject({ error: 'access_denied', errorDescription: undefined });
+    });
+
+    it('keeps errorDescription undefined when Keycloak sent one that is not a string', () => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status: 400, body: { error: 'invalid_request', error_description: 42 } }, 'token_exchange'));
+
+      // Assess
+      expect(error).toMatchObject({ error: 'invalid_request', errorDescription: undefined });
+    });
+
+    it.each([
+      [302, 'invalid_request'],
+      [500, 'server_error'],
+      [503, 'temporarily_unavailable'],
+    ])('takes only a 4xx for a refusal: HTTP %i %s is a KeycloakProtocolError', (status, code) => {
+      // Act
+      const error = thrownBy(() => parseTokenResponse({ status, body: { error: code } }, 'token_exchange'));
+
+      // Assess
+      expect(error).toBeInstanceOf(KeycloakProtocolError);
+      expect(error).toMatchObject({ message: `Token endpoint answered HTTP ${status} ${code}` });
     });
 
     it('does not take a 4xx without an error code for a refusal', () => {

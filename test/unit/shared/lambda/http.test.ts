@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AuthError, BadRequestError, ClientAuthenticationError, ConfigError, DownstreamRejectedError, DownstreamUnavailableError, KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, PermissionDeniedError, SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, TokenRejectedError } from 'keycloak-lambda-s2s';
+import { AuthError, BadRequestError, ClientAuthenticationError, ConfigError, DownstreamRejectedError, DownstreamUnavailableError, KeycloakProtocolError, KeycloakTlsError, KeycloakUnavailableError, PermissionDeniedError, SecretInvalidError, SecretNotFoundError, SecretsUnavailableError, TokenExchangeDeniedError, TokenExchangeResultError, TokenRejectedError } from 'keycloak-lambda-s2s';
 import { MAX_BODY_BYTES, errorResponse, header, json, jsonBody } from 'keycloak-lambda-s2s/lambda';
 
 function bodyOf(result: { body: string }): Record<string, unknown> {
@@ -74,6 +74,9 @@ describe('errorResponse', () => {
     ['an unreachable Keycloak', new KeycloakUnavailableError('Keycloak did not answer within 3000 ms'), 'The identity provider is unavailable'],
     ['refused client credentials', new ClientAuthenticationError('Keycloak refused the client credentials (invalid_client)'), "The identity provider refused the service's own credentials"],
     ['a downstream 500', new DownstreamRejectedError('service-c', 500, 'service-c answered HTTP 500 (SECRET_NOT_FOUND)'), 'A downstream service refused the request'],
+    ['a Keycloak certificate Node refuses', new KeycloakTlsError('Keycloak presented a certificate Node refuses (CERT_HAS_EXPIRED)'), 'The identity provider is unavailable'],
+    ['a Keycloak answer we cannot read', new KeycloakProtocolError('Keycloak answered HTTP 200 with a body that is not JSON'), 'The identity provider gave an answer the service cannot use'],
+    ['a bad exchange result', new TokenExchangeResultError('The exchanged token has aud service-x, not service-c'), 'The identity provider issued a token the service cannot use'],
   ] as const)('answers %s with a generic message: no secret name, no detail (the log has it)', (_case, error: AuthError, message) => {
     // Act
     const result = errorResponse(error);
@@ -91,6 +94,15 @@ describe('errorResponse', () => {
     // Assess
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({ error: 'INTERNAL', message: 'Internal error' });
+  });
+
+  it('answers 500 Internal error, not its message, for an AuthError of a code that has no HTTP meaning of its own', () => {
+    // Act
+    const result = errorResponse(new AuthError('TOKEN_MISSING', 'detail only the log may see'));
+
+    // Assess
+    expect(result.statusCode).toBe(500);
+    expect(bodyOf(result)).toEqual({ error: 'TOKEN_MISSING', message: 'Internal error' });
   });
 
   it('names the field of a bad request', () => {
@@ -257,5 +269,6 @@ describe('jsonBody', () => {
     // Assess
     expect(raw.length).toBe(MAX_BODY_BYTES);
     expect(error.message).toBe(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
+    expect(error.field).toBe('body');
   });
 });

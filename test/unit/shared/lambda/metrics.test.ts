@@ -139,6 +139,28 @@ describe('createServiceMetrics', () => {
       expect.objectContaining({ level: 'warn', message: 'metrics failed; requests go on without them', attributes: { step: 'flush', error: 'Error' } }),
     ]);
   });
+
+  it('logs "unknown" for a publishing failure that is not an Error, never the thrown value', () => {
+    // Prepare
+    const log = createFakeLogger();
+    const broken = {
+      addDimension: () => {},
+      addMetric: () => {},
+      publishStoredMetrics: () => {
+        throw 'stdout closed';
+      },
+    } as unknown as Metrics;
+    const metrics = createServiceMetrics({ service: 'service-b', logger: log.logger, metrics: broken });
+
+    // Act
+    metrics.requestErrored('BAD_REQUEST', 400);
+    metrics.flush();
+
+    // Assess
+    expect(log.lines).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'metrics failed; requests go on without them', attributes: { step: 'flush', error: 'unknown' } }),
+    ]);
+  });
 });
 
 describe('createServiceMetrics without a logger', () => {
