@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countColdStarts } from '../../../scripts/lib/bench.mjs';
 import { LOG_FLUSH_MS, type OfflineInstance, jsonLines, startOfflineInstance, warmUp } from '../helpers/side-stack';
 import { keycloakCalls, sleep } from '../helpers/stack';
 
@@ -84,8 +85,6 @@ function refusalsIn(log: string) {
   };
 }
 
-/** The log lines that open an invocation (one per handler or authorizer invocation). */
-const INVOCATION_MESSAGES = new Set(['request', 'request failed', 'authorized', 'unauthorized', 'authorizer failed closed']);
 /** The ramp's concurrency steps, up to the run's. */
 const RAMP_STEPS = [...new Set([1, 2, 5, 10, 20, 30, 40, 50, 75, 100].filter((step) => step < CONCURRENCY).concat(CONCURRENCY))];
 /** A ramp step's batch is repeated until one starts no instance, at most this often. */
@@ -128,7 +127,7 @@ async function rampUp() {
       const since = load.log().length;
       const results = await callsInFlight(3 * step, step);
       await sleep(LOG_FLUSH_MS);
-      const started = jsonLines(load.log().slice(since)).filter((line) => line.cold_start === true && INVOCATION_MESSAGES.has(String(line.message))).length;
+      const started = countColdStarts(load.log().slice(since));
       requests += results.length;
       failures += results.filter((result) => result.failure).length;
       coldStarts += started;
