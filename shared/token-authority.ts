@@ -51,6 +51,16 @@ export interface TokenAuthorityOptions {
    * throw.
    */
   onVerdictLookup?: (lookup: VerdictLookup) => void;
+  /**
+   * `jwt+introspection` on a cold instance (default true): while the check has no key set yet, the
+   * first token that {@link JwtCheck.mayAccept} is introspected at the same time as its signature is
+   * checked instead of after it, so the cold path waits for the slower of the two calls rather than
+   * their sum. The introspection's answer counts only if the signature holds. At most once per
+   * authority: a burst of forged look-alikes on cold instances costs Keycloak at most one
+   * introspection per instance, beside the key-set fetch that instance makes anyway; garbage and
+   * tokens that fail the unverified claims never. Needs `jwtCheck.hasKeys` and `jwtCheck.mayAccept`.
+   */
+  introspectWhileKeysLoad?: boolean;
 }
 
 /** Decides whether a bearer token is acceptable to one service. */
@@ -80,6 +90,7 @@ export function createTokenAuthority({
   cacheMaxEntries,
   now = Date.now,
   onVerdictLookup = () => {},
+  introspectWhileKeysLoad = true,
 }: TokenAuthorityOptions): TokenAuthority {
   if (!AUTH_MODES.includes(mode)) throw new ConfigError(`mode must be one of ${AUTH_MODES.join(', ')}`);
   if (mode !== 'introspection' && !jwtCheck) throw new ConfigError(`mode ${mode} needs a jwtCheck`);
@@ -90,10 +101,22 @@ export function createTokenAuthority({
   // Refusals live apart, so a flood of revoked or foreign tokens can never evict an accepted verdict.
   const refused = new ExpiringCache<Verdict>({ maxEntries: Math.min(cacheMaxEntries, NEGATIVE_CACHE_MAX_ENTRIES), now });
 
+  let overlapsLeft = introspectWhileKeysLoad ? 1 : 0;
+
   async function decide(token: string): Promise<Verdict> {
     if (mode === 'introspection') return introspect(token);
-    const principal = await jwtCheck!(token);
-    return mode === 'jwt' ? { principal } : introspect(token);
+    const check = jwtCheck!;
+    if (mode === 'jwt') return { principal: await check(token) };
+    if (overlapsLeft > 0 && check.hasKeys?.() === false && check.mayAccept?.(token) === true) {
+      overlapsLeft = 0;
+      const introspected = introspect(token);
+      // Read only once the signature holds; a forgery's answer (or failure) is dropped unread.
+      introspected.catch(() => {});
+      await check(token);
+      return introspected;
+    }
+    await check(token);
+    return introspect(token);
   }
 
   async function introspect(token: string): Promise<Verdict> {

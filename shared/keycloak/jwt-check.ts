@@ -1,7 +1,7 @@
-import { createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { KeycloakTlsError, KeycloakUnavailableError, TokenRejectedError } from '../errors';
 import type { Clock } from '../time';
-import { principalFromClaims, type Principal } from '../principal';
+import { audiences, principalFromClaims, type Principal } from '../principal';
 import { type FetchLike, unreachable } from './transport';
 
 /** Asymmetric algorithms Keycloak signs access tokens with; `none` and HMAC are never accepted. */
@@ -36,6 +36,14 @@ export interface JwtCheck {
    * Lambda evaluates the module before the first request, so keys asked for there are ready sooner.
    */
   prefetchKeys?(): Promise<void>;
+  /** Whether a key set has been loaded: false on a cold instance until its first JWKS fetch succeeds. */
+  hasKeys?(): boolean;
+  /**
+   * A look at the token without its signature and without any call: false when the check would
+   * refuse it whatever the key set says (not a JWT, an algorithm never accepted, another issuer or
+   * audience, not a Bearer token, expired). True says nothing about the signature.
+   */
+  mayAccept?(token: string): boolean;
 }
 
 /**
@@ -95,6 +103,24 @@ export function createJwtCheck({
       throw new TokenRejectedError('TOKEN_WRONG_TYPE', 'Token is not a Bearer access token');
     }
     return principalFromClaims(payload, audience);
+  };
+  check.hasKeys = () => jwks.jwks() !== undefined;
+  check.mayAccept = (token) => {
+    let alg: unknown;
+    let claims: JWTPayload;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+      claims = decodeJwt(token);
+    } catch {
+      return false;
+    }
+    return (
+      ALLOWED_ALGORITHMS.includes(String(alg)) &&
+      claims.iss === issuer &&
+      audiences(claims.aud).includes(audience) &&
+      String(claims.typ).toLowerCase() === 'bearer' &&
+      Number(claims.exp) + clockToleranceSeconds > now() / 1000
+    );
   };
   check.prefetchKeys = async () => {
     if (jwks.jwks() !== undefined) return;

@@ -79,6 +79,7 @@ export function createAuthorizerDependencies(
       issuer: keycloak.issuer,
       cacheTtlSeconds: settings.introspectionCacheTtlSeconds,
       cacheMaxEntries: settings.introspectionCacheMaxEntries,
+      introspectWhileKeysLoad: settings.introspectWhileKeysLoad,
       now,
       onVerdictLookup: (lookup) => metrics.verdictLookup(lookup),
     }),

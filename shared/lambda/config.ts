@@ -63,6 +63,11 @@ export interface AuthorizerSettings extends ServiceSettings {
   introspectionCacheTtlSeconds: number;
   /** `INTROSPECTION_CACHE_MAX_ENTRIES` (default 10000). */
   introspectionCacheMaxEntries: number;
+  /**
+   * `INTROSPECT_WHILE_KEYS_LOAD` (`true` or `false`, default `true`): on a cold instance, introspect the
+   * first plausible token while the key set loads (see `TokenAuthorityOptions.introspectWhileKeysLoad`).
+   */
+  introspectWhileKeysLoad: boolean;
 }
 
 /** Settings of a service handler that calls other services. */
@@ -96,6 +101,14 @@ class EnvReader {
       throw new ConfigError(`Environment variable ${name} must be an integer from ${min} to ${max}`);
     }
     return value;
+  }
+
+  /** `true` or `false` (any case), or `fallback` when unset. */
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.env[name]?.trim().toLowerCase();
+    if (!raw) return fallback;
+    if (raw !== 'true' && raw !== 'false') throw new ConfigError(`Environment variable ${name} must be true or false`);
+    return raw === 'true';
   }
 
   /** A base URL (`https:`, or `http:` on a loopback host), or undefined when unset or empty. */
@@ -174,6 +187,7 @@ export function readAuthorizerSettings(env: Env, routes: RouteTable): Authorizer
     jwksCooldownSeconds: read.integer('JWKS_COOLDOWN_SECONDS', 30, 1, 3600),
     introspectionCacheTtlSeconds: read.integer('INTROSPECTION_CACHE_TTL_SECONDS', 60, 1, 3600),
     introspectionCacheMaxEntries: read.integer('INTROSPECTION_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
+    introspectWhileKeysLoad: read.boolean('INTROSPECT_WHILE_KEYS_LOAD', true),
   };
 }
 

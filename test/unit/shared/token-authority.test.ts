@@ -3,7 +3,7 @@ import { NEGATIVE_CACHE_TTL_SECONDS, createTokenAuthority, isTokenRejection, Cli
 import { FIXED_NOW_SECONDS, frozenClock } from '../helpers/clock';
 import { basicHeader, fakeCredentials } from '../helpers/fake-credentials';
 import { createFakeFetch, formOf, jsonResponse, type Responder } from '../helpers/fake-fetch';
-import { deferred } from '../helpers/deferred';
+import { deferred, type Deferred } from '../helpers/deferred';
 import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM } from '../helpers/keycloak';
 import { rejectionOf } from '../helpers/errors';
 
@@ -34,7 +34,12 @@ const PRINCIPAL: Principal = {
 
 function setup(
   respond: Responder,
-  { mode = 'introspection', jwtCheck, service = 'service-b' }: { mode?: AuthMode; jwtCheck?: JwtCheck; service?: string } = {},
+  {
+    mode = 'introspection',
+    jwtCheck,
+    service = 'service-b',
+    introspectWhileKeysLoad,
+  }: { mode?: AuthMode; jwtCheck?: JwtCheck; service?: string; introspectWhileKeysLoad?: boolean } = {},
 ) {
   const lookups: VerdictLookup[] = [];
   const clock = frozenClock();
@@ -50,6 +55,7 @@ function setup(
     cacheMaxEntries: 100,
     now: clock.now,
     onVerdictLookup: (lookup) => lookups.push(lookup),
+    ...(introspectWhileKeysLoad === undefined ? {} : { introspectWhileKeysLoad }),
   });
   return { clock, fake, authority, lookups, introspections: () => fake.callsTo(INTROSPECTION_ENDPOINT).length };
 }
@@ -433,6 +439,178 @@ describe('createTokenAuthority', () => {
       // Assess
       expect(principal).toEqual(PRINCIPAL);
     });
+  });
+});
+
+/**
+ * A local check as a cold instance has it: `hasKeys` and `mayAccept` as given, and a verdict the test
+ * settles by hand (`settle`), so it can see what happens while the key set is still loading.
+ */
+function coldCheck({ hasKeys = false, mayAccept = true }: { hasKeys?: boolean; mayAccept?: boolean } = {}) {
+  const pending: Deferred<Principal>[] = [];
+  const check = (() => {
+    const verdict = deferred<Principal>();
+    pending.push(verdict);
+    return verdict.promise;
+  }) as JwtCheck;
+  check.hasKeys = () => hasKeys;
+  check.mayAccept = () => mayAccept;
+  return {
+    check,
+    checks: () => pending.length,
+    accept: () => pending.at(-1)?.resolve(PRINCIPAL),
+    refuse: () => pending.at(-1)?.reject(new TokenRejectedError('TOKEN_MALFORMED', 'Token signature, algorithm or format is invalid')),
+  };
+}
+
+/** Lets every pending promise callback run (the fake fetch answers in a microtask). */
+const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('jwt+introspection on a cold instance (no key set yet)', () => {
+  it('introspects while the signature check waits for the key set, and returns the verdict once the signature holds', async () => {
+    // Prepare
+    const cold = coldCheck();
+    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: cold.check });
+
+    // Act
+    const authorized = authority.authorize('token-1');
+    await settled();
+    const introspectedBeforeSignature = introspections();
+    cold.accept();
+    const principal = await authorized;
+
+    // Assess
+    expect(introspectedBeforeSignature).toBe(1);
+    expect(principal).toEqual(PRINCIPAL);
+    expect(introspections()).toBe(1);
+  });
+
+  it("refuses a forgery Keycloak's answer would have let through: the answer counts only if the signature holds", async () => {
+    // Prepare
+    const cold = coldCheck();
+    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: cold.check });
+
+    // Act
+    const authorized = rejectionOf(authority.authorize('forged'));
+    await settled();
+    cold.refuse();
+    const error = await authorized;
+    const again = rejectionOf(authority.authorize('forged'));
+    await settled();
+    cold.refuse();
+    const errorAgain = await again;
+
+    // Assess
+    expect([error.code, errorAgain.code]).toEqual(['TOKEN_MALFORMED', 'TOKEN_MALFORMED']);
+    expect(cold.checks()).toBe(2);
+    expect(introspections()).toBe(1);
+  });
+
+  it('does it for one token per authority only: a second one, keys still missing, waits for its signature', async () => {
+    // Prepare
+    const cold = coldCheck();
+    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: cold.check });
+    const first = rejectionOf(authority.authorize('forged-1'));
+    await settled();
+    cold.refuse();
+    await first;
+
+    // Act
+    const second = rejectionOf(authority.authorize('forged-2'));
+    await settled();
+    const introspectedBeforeSignature = introspections();
+    cold.refuse();
+    const error = await second;
+
+    // Assess
+    expect(error.code).toBe('TOKEN_MALFORMED');
+    expect(introspectedBeforeSignature).toBe(1);
+    expect(introspections()).toBe(1);
+  });
+
+  it.each([
+    ['the check has its keys', { hasKeys: true }, {}],
+    ['the token cannot pass the check whatever the keys', { mayAccept: false }, {}],
+    ['introspectWhileKeysLoad is false', {}, { introspectWhileKeysLoad: false }],
+  ])('checks the signature first when %s', async (_case, state, options) => {
+    // Prepare
+    const cold = coldCheck(state);
+    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: cold.check, ...options });
+
+    // Act
+    const authorized = rejectionOf(authority.authorize('forged'));
+    await settled();
+    cold.refuse();
+    const error = await authorized;
+
+    // Assess
+    expect(error.code).toBe('TOKEN_MALFORMED');
+    expect(introspections()).toBe(0);
+  });
+
+  it('checks the signature first with a check that can tell it has no keys but cannot look at a token', async () => {
+    // Prepare
+    const cold = coldCheck();
+    const { mayAccept: _dropped, ...withoutMayAccept } = cold.check;
+    const check = Object.assign((token: string) => cold.check(token), withoutMayAccept) as JwtCheck;
+    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: check });
+
+    // Act
+    const authorized = rejectionOf(authority.authorize('forged'));
+    await settled();
+    cold.refuse();
+    const error = await authorized;
+
+    // Assess
+    expect(error.code).toBe('TOKEN_MALFORMED');
+    expect(introspections()).toBe(0);
+  });
+
+  it('refuses a forgery as such when Keycloak fails meanwhile (the failure is dropped unread)', async () => {
+    // Prepare
+    const cold = coldCheck();
+    const { authority, introspections } = setup(() => jsonResponse({ error: 'down' }, 503), { mode: 'jwt+introspection', jwtCheck: cold.check });
+
+    // Act
+    const authorized = rejectionOf(authority.authorize('forged'));
+    await settled();
+    cold.refuse();
+    const error = await authorized;
+
+    // Assess
+    expect(error.code).toBe('TOKEN_MALFORMED');
+    expect(introspections()).toBe(1);
+  });
+
+  it('fails closed when the signature holds but introspection failed', async () => {
+    // Prepare
+    const cold = coldCheck();
+    const { authority } = setup(() => jsonResponse({ error: 'down' }, 503), { mode: 'jwt+introspection', jwtCheck: cold.check });
+
+    // Act
+    const authorized = authority.authorize('token-1').catch((error: unknown) => error);
+    await settled();
+    cold.accept();
+    const error = await authorized;
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakUnavailableError);
+    expect(isTokenRejection(error)).toBe(false);
+  });
+
+  it('refuses a token with a valid signature that introspection found inactive', async () => {
+    // Prepare
+    const cold = coldCheck();
+    const { authority } = setup(() => jsonResponse({ active: false }), { mode: 'jwt+introspection', jwtCheck: cold.check });
+
+    // Act
+    const authorized = rejectionOf(authority.authorize('revoked'));
+    await settled();
+    cold.accept();
+    const error = await authorized;
+
+    // Assess
+    expect(error.code).toBe('TOKEN_INACTIVE');
   });
 });
 

@@ -559,6 +559,91 @@ describe('createJwtCheck', () => {
     });
   });
 
+  describe('hasKeys', () => {
+    it('is false until a key set has loaded, then true', async () => {
+      // Prepare
+      const answer = deferred<Response>();
+      const { check } = setup(() => answer.promise);
+
+      // Act
+      const before = check.hasKeys?.();
+      const prefetched = check.prefetchKeys?.();
+      const whileLoading = check.hasKeys?.();
+      answer.resolve(jsonResponse(jwks));
+      await prefetched;
+
+      // Assess
+      expect([before, whileLoading, check.hasKeys?.()]).toEqual([false, false, true]);
+    });
+
+    it('stays false when the key set could not be fetched', async () => {
+      // Prepare
+      const { check } = setup(() => jsonResponse({ error: 'down' }, 503));
+
+      // Act
+      await expect(check.prefetchKeys?.()).rejects.toBeDefined();
+
+      // Assess
+      expect(check.hasKeys?.()).toBe(false);
+    });
+  });
+
+  describe('mayAccept (an unverified look, no call)', () => {
+    it('is true for a token whose header and claims the check could accept, whatever its signature', async () => {
+      // Prepare
+      const { check, jwksFetches } = setup();
+
+      // Act
+      const signed = check.mayAccept?.(await signJwt(claims()));
+      const forged = check.mayAccept?.(unsignedJwt(claims()));
+
+      // Assess
+      expect([signed, forged]).toEqual([true, true]);
+      expect(jwksFetches()).toBe(0);
+    });
+
+    it.each([
+      ['aud as an array holding this service', claims({ aud: ['service-c', 'service-b'] })],
+      ['typ in another case', claims({ typ: 'bearer' })],
+      ['exp passed within the clock tolerance', claims({ exp: FIXED_NOW_SECONDS - 4 })],
+    ])('is true for a token with %s', (_case, payload) => {
+      // Prepare
+      const { check } = setup();
+
+      // Act
+      const verdict = check.mayAccept?.(unsignedJwt(payload));
+
+      // Assess
+      expect(verdict).toBe(true);
+    });
+
+    it.each([
+      ['not a JWT', 'garbage'],
+      ['a header that is not JSON', `${Buffer.from('x').toString('base64url')}.${unsignedJwt(claims()).split('.')[1]}.c2ln`],
+      ['a payload that is not JSON', `${unsignedJwt(claims()).split('.')[0]}.${Buffer.from('x').toString('base64url')}.c2ln`],
+      ['alg none', `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${unsignedJwt(claims()).split('.')[1]}.`],
+      ['alg HS256', `${Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url')}.${unsignedJwt(claims()).split('.')[1]}.c2ln`],
+      ['no alg', `${Buffer.from(JSON.stringify({ kid: TEST_KID })).toString('base64url')}.${unsignedJwt(claims()).split('.')[1]}.c2ln`],
+      ['another issuer', unsignedJwt(claims({ iss: 'http://evil.test/realms/microservices' }))],
+      ['another audience', unsignedJwt(claims({ aud: 'service-c' }))],
+      ['no audience', unsignedJwt(claims({ aud: undefined }))],
+      ['a refresh token', unsignedJwt(claims({ typ: 'Refresh' }))],
+      ['no typ', unsignedJwt(claims({ typ: undefined }))],
+      ['expired beyond the clock tolerance', unsignedJwt(claims({ exp: FIXED_NOW_SECONDS - 5 }))],
+      ['no exp', unsignedJwt(claims({ exp: undefined }))],
+      ['an exp that is not a number', unsignedJwt(claims({ exp: 'soon' as unknown as number }))],
+    ])('is false for %s', (_case, token) => {
+      // Prepare
+      const { check } = setup();
+
+      // Act
+      const verdict = check.mayAccept?.(token);
+
+      // Assess
+      expect(verdict).toBe(false);
+    });
+  });
+
   describe('prefetchKeys', () => {
     it('loads the key set before any token arrives, and the first check uses it without another fetch', async () => {
       // Prepare

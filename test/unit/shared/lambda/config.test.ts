@@ -53,6 +53,7 @@ describe('readAuthorizerSettings', () => {
       jwksCooldownSeconds: 30,
       introspectionCacheTtlSeconds: 60,
       introspectionCacheMaxEntries: 10_000,
+      introspectWhileKeysLoad: true,
     });
   });
 
@@ -72,6 +73,7 @@ describe('readAuthorizerSettings', () => {
       JWKS_COOLDOWN_SECONDS: '45',
       INTROSPECTION_CACHE_TTL_SECONDS: '15',
       INTROSPECTION_CACHE_MAX_ENTRIES: '50',
+      INTROSPECT_WHILE_KEYS_LOAD: 'false',
       POWERTOOLS_METRICS_NAMESPACE: 'Team/Orders',
     };
 
@@ -94,7 +96,27 @@ describe('readAuthorizerSettings', () => {
       jwksCooldownSeconds: 45,
       introspectionCacheTtlSeconds: 15,
       introspectionCacheMaxEntries: 50,
+      introspectWhileKeysLoad: false,
     });
+  });
+
+  it.each([
+    ['TRUE', true],
+    [' False ', false],
+  ])('reads INTROSPECT_WHILE_KEYS_LOAD=%j in any case', (value, expected) => {
+    // Act
+    const settings = readAuthorizerSettings({ ...AUTHORIZER_ENV, INTROSPECT_WHILE_KEYS_LOAD: value }, ROUTES);
+
+    // Assess
+    expect(settings.introspectWhileKeysLoad).toBe(expected);
+  });
+
+  it.each(['yes', '0', 'truth'])('names INTROSPECT_WHILE_KEYS_LOAD when it is %j, neither true nor false', (value) => {
+    // Act
+    const error = configErrorOf(() => readAuthorizerSettings({ ...AUTHORIZER_ENV, INTROSPECT_WHILE_KEYS_LOAD: value }, ROUTES));
+
+    // Assess
+    expect(error.message).toBe('Environment variable INTROSPECT_WHILE_KEYS_LOAD must be true or false');
   });
 
   it('names CLIENT_AUTH_METHOD when it is not a method the kit knows', () => {
