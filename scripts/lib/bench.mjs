@@ -302,7 +302,7 @@ const rounded = (value, digits) => (Number.isFinite(value) ? Number(value.toFixe
  * The bench's figures a script reads without parsing the table, for the run with the local
  * gateway's authorizer cache on (the AWS-like run): Keycloak calls per 1,000 warm requests and warm
  * p50 and CPU time per request relative to the no-auth baseline, by strategy (`kit`, `original`)
- * and concurrency (`"1"`, `"10"`); the cold chain's latency and calls, and the kit's cold chain
+ * and concurrency (`"1"`, `"10"`); the cold chain's latency, calls and CPU time, and the kit's cold chain
  * relative to the original's (ratio of medians, and median of the same-minute pairs); the Keycloak
  * calls per 1,000 forged tokens. A figure that was not measured is null. `assertionSigningUs` is the
  * median cost of one private_key_jwt assertion by algorithm ({@link measureAssertionSigning}), present
@@ -310,7 +310,7 @@ const rounded = (value, digits) => (Number.isFinite(value) ? Number(value.toFixe
  * @param {{
  *   warm: Record<string, Partial<Record<string, { per1000: RoundTrips, p50: number, cpuMsPerRequest?: number }>>>,
  *   baseline: Partial<Record<string, { p50: number, cpuMsPerRequest?: number }>>,
- *   cold?: Record<string, { ms: number, calls: RoundTrips, samples?: { ms: number }[] } | undefined>,
+ *   cold?: Record<string, { ms: number, cpuMs?: number, calls: RoundTrips, samples?: { ms: number }[] } | undefined>,
  *   flood?: Record<string, Record<string, { per1000: RoundTrips }> | undefined>,
  *   signing?: Partial<Record<string, { medianUs: number }>>,
  * }} figures `warm[strategy][concurrency]` of the gateway-cache-on run; `baseline[concurrency]` the
@@ -345,10 +345,15 @@ export function benchSummary({ warm, baseline, cold = {}, flood = {}, signing })
       cpuVsOff[strategy][concurrency] = ratio(figure?.cpuMsPerRequest, off?.cpuMsPerRequest);
     }
   }
-  /** @type {Record<string, { ms: number | null, kcCalls: number | null }>} */
+  /** @type {Record<string, { ms: number | null, kcCalls: number | null, cpuMs?: number | null }>} */
   const coldChain = {};
   for (const [strategy, figure] of Object.entries(cold)) {
-    if (figure) coldChain[strategy] = { ms: rounded(figure.ms, 0), kcCalls: rounded(total(figure.calls), 1) };
+    if (!figure) continue;
+    coldChain[strategy] = {
+      ms: rounded(figure.ms, 0),
+      kcCalls: rounded(total(figure.calls), 1),
+      ...(figure.cpuMs === undefined ? {} : { cpuMs: rounded(figure.cpuMs, 0) }),
+    };
   }
   const kitCold = coldChain.kit?.ms;
   const originalCold = coldChain.original?.ms;

@@ -70,7 +70,8 @@ export function createAuthorizerDependencies(
     logger,
     metrics,
     warmUp: async () => {
-      await Promise.all([jwtCheck?.prefetchKeys?.(), settings.mode === 'jwt' ? undefined : credentials.get()]);
+      // The secret first: introspection needs it and its own round-trip after it, the key set only a check.
+      await Promise.all([settings.mode === 'jwt' ? undefined : credentials.get(), jwtCheck?.prefetchKeys?.()]);
     },
     authority: createTokenAuthority({
       identity,

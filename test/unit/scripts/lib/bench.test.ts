@@ -225,7 +225,7 @@ describe('benchSummary', () => {
       },
       baseline: { '1': { p50: 10, cpuMsPerRequest: 9 }, '10': { p50: 80, cpuMsPerRequest: 10 } },
       cold: {
-        kit: { ms: 600.4, calls: calls(1, 2, 1, 2), samples: [{ ms: 500 }, { ms: 900 }, { ms: 600 }] },
+        kit: { ms: 600.4, cpuMs: 410.6, calls: calls(1, 2, 1, 2), samples: [{ ms: 500 }, { ms: 900 }, { ms: 600 }] },
         original: { ms: 700, calls: calls(1, 2, 1, 0), samples: [{ ms: 1000 }, { ms: 600 }, { ms: 700 }] },
         off: { ms: 280, calls: calls(0, 0, 0, 0) },
       },
@@ -251,7 +251,7 @@ describe('benchSummary', () => {
     const summary = benchSummary(measured());
 
     // Assess
-    expect(summary.coldChain).toEqual({ kit: { ms: 600, kcCalls: 6 }, original: { ms: 700, kcCalls: 4 }, off: { ms: 280, kcCalls: 0 } });
+    expect(summary.coldChain).toEqual({ kit: { ms: 600, kcCalls: 6, cpuMs: 411 }, original: { ms: 700, kcCalls: 4 }, off: { ms: 280, kcCalls: 0 } });
     expect(summary.coldKitVsOriginal).toBe(0.86);
     // pairs 500/1000, 900/600, 600/700: ratios 0.5, 1.5, 0.857…
     expect(summary.coldKitVsOriginalPaired).toBe(0.86);
