@@ -18,8 +18,9 @@
  * targets 127.0.0.1 only. Results: a table on stdout and JSON in bench/results/<timestamp>.json,
  * whose `summary` holds the gateway-cache-on figures for scripts (scripts/lib/bench.mjs, benchSummary).
  *
- * Options: --rounds=N (fresh serverless offline per strategy and round, in alternating order; default 2),
- * --runs=N (measured runs per round; default 2), --seconds=S (bound of each run; default 5).
+ * Options: --rounds=N (fresh serverless offline per strategy and round, in alternating order; default 4:
+ * one process's warm figures scatter by up to a third from the next one's, so processes beat runs),
+ * --runs=N (measured runs per round; default 1), --seconds=S (bound of each run; default 5).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -65,8 +66,8 @@ const option = (/** @type {string} */ name, /** @type {number} */ fallback) => {
   return value;
 };
 
-const ROUNDS = option('rounds', 2);
-const RUNS = option('runs', 2);
+const ROUNDS = option('rounds', 4);
+const RUNS = option('runs', 1);
 const RUN_MS = option('seconds', 5) * 1000;
 /** Upper bounds of one run's requests; the time bound usually ends a run first. */
 const MAX_REQUESTS = { 1: 400, 10: 1000 };
