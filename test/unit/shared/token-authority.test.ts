@@ -443,10 +443,10 @@ describe('createTokenAuthority', () => {
 });
 
 /**
- * A local check as a cold instance has it: `hasKeys` and `mayAccept` as given, and a verdict the test
- * settles by hand (`settle`), so it can see what happens while the key set is still loading.
+ * A local check as a cold instance has it: `hasKeys` as given, `mayAccept` as given (or absent, for a
+ * check that cannot look at a token), and a verdict the test settles by hand.
  */
-function coldCheck({ hasKeys = false, mayAccept = true }: { hasKeys?: boolean; mayAccept?: boolean } = {}) {
+function coldCheck({ hasKeys = false, mayAccept = true as boolean | 'absent' } = {}) {
   const pending: Deferred<Principal>[] = [];
   const check = (() => {
     const verdict = deferred<Principal>();
@@ -454,7 +454,7 @@ function coldCheck({ hasKeys = false, mayAccept = true }: { hasKeys?: boolean; m
     return verdict.promise;
   }) as JwtCheck;
   check.hasKeys = () => hasKeys;
-  check.mayAccept = () => mayAccept;
+  if (mayAccept !== 'absent') check.mayAccept = () => mayAccept;
   return {
     check,
     checks: () => pending.length,
@@ -466,18 +466,34 @@ function coldCheck({ hasKeys = false, mayAccept = true }: { hasKeys?: boolean; m
 /** Lets every pending promise callback run (the fake fetch answers in a microtask). */
 const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/**
+ * An authority on a cold check whose Keycloak answers `respond`, and `decide`: authorizes `token`,
+ * lets the calls it starts go out, counts the introspections made before the signature check ends,
+ * then ends that check with `verdict`.
+ */
+function coldSetup(respond: Responder, state: Parameters<typeof coldCheck>[0] = {}, options: { introspectWhileKeysLoad?: boolean } = {}) {
+  const cold = coldCheck(state);
+  const { authority, introspections } = setup(respond, { mode: 'jwt+introspection', jwtCheck: cold.check, ...options });
+  const decide = async (token: string, verdict: 'accept' | 'refuse') => {
+    const outcome = authority.authorize(token).then(
+      (principal) => ({ principal, error: undefined }),
+      (error: unknown) => ({ principal: undefined, error: error as Error & { code?: string } }),
+    );
+    await settled();
+    const introspectedBeforeSignature = introspections();
+    cold[verdict]();
+    return { ...(await outcome), introspectedBeforeSignature };
+  };
+  return { decide, introspections, checks: cold.checks };
+}
+
 describe('jwt+introspection on a cold instance (no key set yet)', () => {
   it('introspects while the signature check waits for the key set, and returns the verdict once the signature holds', async () => {
     // Prepare
-    const cold = coldCheck();
-    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: cold.check });
+    const { decide, introspections } = coldSetup(() => jsonResponse(activeAnswer()));
 
     // Act
-    const authorized = authority.authorize('token-1');
-    await settled();
-    const introspectedBeforeSignature = introspections();
-    cold.accept();
-    const principal = await authorized;
+    const { principal, introspectedBeforeSignature } = await decide('token-1', 'accept');
 
     // Assess
     expect(introspectedBeforeSignature).toBe(1);
@@ -487,111 +503,67 @@ describe('jwt+introspection on a cold instance (no key set yet)', () => {
 
   it("refuses a forgery Keycloak's answer would have let through: the answer counts only if the signature holds", async () => {
     // Prepare
-    const cold = coldCheck();
-    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: cold.check });
+    const { decide, introspections, checks } = coldSetup(() => jsonResponse(activeAnswer()));
 
     // Act
-    const authorized = rejectionOf(authority.authorize('forged'));
-    await settled();
-    cold.refuse();
-    const error = await authorized;
-    const again = rejectionOf(authority.authorize('forged'));
-    await settled();
-    cold.refuse();
-    const errorAgain = await again;
+    const first = await decide('forged', 'refuse');
+    const again = await decide('forged', 'refuse');
 
     // Assess
-    expect([error.code, errorAgain.code]).toEqual(['TOKEN_MALFORMED', 'TOKEN_MALFORMED']);
-    expect(cold.checks()).toBe(2);
+    expect([first.error?.code, again.error?.code]).toEqual(['TOKEN_MALFORMED', 'TOKEN_MALFORMED']);
+    expect(checks()).toBe(2);
     expect(introspections()).toBe(1);
   });
 
   it('does it for one token per authority only: a second one, keys still missing, waits for its signature', async () => {
     // Prepare
-    const cold = coldCheck();
-    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: cold.check });
-    const first = rejectionOf(authority.authorize('forged-1'));
-    await settled();
-    cold.refuse();
-    await first;
+    const { decide, introspections } = coldSetup(() => jsonResponse(activeAnswer()));
+    await decide('forged-1', 'refuse');
 
     // Act
-    const second = rejectionOf(authority.authorize('forged-2'));
-    await settled();
-    const introspectedBeforeSignature = introspections();
-    cold.refuse();
-    const error = await second;
+    const second = await decide('forged-2', 'refuse');
 
     // Assess
-    expect(error.code).toBe('TOKEN_MALFORMED');
-    expect(introspectedBeforeSignature).toBe(1);
+    expect(second.error?.code).toBe('TOKEN_MALFORMED');
+    expect(second.introspectedBeforeSignature).toBe(1);
     expect(introspections()).toBe(1);
   });
 
   it.each([
     ['the check has its keys', { hasKeys: true }, {}],
     ['the token cannot pass the check whatever the keys', { mayAccept: false }, {}],
+    ['the check can tell it has no keys but cannot look at a token', { mayAccept: 'absent' as const }, {}],
     ['introspectWhileKeysLoad is false', {}, { introspectWhileKeysLoad: false }],
   ])('checks the signature first when %s', async (_case, state, options) => {
     // Prepare
-    const cold = coldCheck(state);
-    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: cold.check, ...options });
+    const { decide, introspections } = coldSetup(() => jsonResponse(activeAnswer()), state, options);
 
     // Act
-    const authorized = rejectionOf(authority.authorize('forged'));
-    await settled();
-    cold.refuse();
-    const error = await authorized;
+    const { error } = await decide('forged', 'refuse');
 
     // Assess
-    expect(error.code).toBe('TOKEN_MALFORMED');
-    expect(introspections()).toBe(0);
-  });
-
-  it('checks the signature first with a check that can tell it has no keys but cannot look at a token', async () => {
-    // Prepare
-    const cold = coldCheck();
-    const { mayAccept: _dropped, ...withoutMayAccept } = cold.check;
-    const check = Object.assign((token: string) => cold.check(token), withoutMayAccept) as JwtCheck;
-    const { authority, introspections } = setup(() => jsonResponse(activeAnswer()), { mode: 'jwt+introspection', jwtCheck: check });
-
-    // Act
-    const authorized = rejectionOf(authority.authorize('forged'));
-    await settled();
-    cold.refuse();
-    const error = await authorized;
-
-    // Assess
-    expect(error.code).toBe('TOKEN_MALFORMED');
+    expect(error?.code).toBe('TOKEN_MALFORMED');
     expect(introspections()).toBe(0);
   });
 
   it('refuses a forgery as such when Keycloak fails meanwhile (the failure is dropped unread)', async () => {
     // Prepare
-    const cold = coldCheck();
-    const { authority, introspections } = setup(() => jsonResponse({ error: 'down' }, 503), { mode: 'jwt+introspection', jwtCheck: cold.check });
+    const { decide, introspections } = coldSetup(() => jsonResponse({ error: 'down' }, 503));
 
     // Act
-    const authorized = rejectionOf(authority.authorize('forged'));
-    await settled();
-    cold.refuse();
-    const error = await authorized;
+    const { error } = await decide('forged', 'refuse');
 
     // Assess
-    expect(error.code).toBe('TOKEN_MALFORMED');
+    expect(error?.code).toBe('TOKEN_MALFORMED');
     expect(introspections()).toBe(1);
   });
 
   it('fails closed when the signature holds but introspection failed', async () => {
     // Prepare
-    const cold = coldCheck();
-    const { authority } = setup(() => jsonResponse({ error: 'down' }, 503), { mode: 'jwt+introspection', jwtCheck: cold.check });
+    const { decide } = coldSetup(() => jsonResponse({ error: 'down' }, 503));
 
     // Act
-    const authorized = authority.authorize('token-1').catch((error: unknown) => error);
-    await settled();
-    cold.accept();
-    const error = await authorized;
+    const { error } = await decide('token-1', 'accept');
 
     // Assess
     expect(error).toBeInstanceOf(KeycloakUnavailableError);
@@ -600,17 +572,13 @@ describe('jwt+introspection on a cold instance (no key set yet)', () => {
 
   it('refuses a token with a valid signature that introspection found inactive', async () => {
     // Prepare
-    const cold = coldCheck();
-    const { authority } = setup(() => jsonResponse({ active: false }), { mode: 'jwt+introspection', jwtCheck: cold.check });
+    const { decide } = coldSetup(() => jsonResponse({ active: false }));
 
     // Act
-    const authorized = rejectionOf(authority.authorize('revoked'));
-    await settled();
-    cold.accept();
-    const error = await authorized;
+    const { error } = await decide('revoked', 'accept');
 
     // Assess
-    expect(error.code).toBe('TOKEN_INACTIVE');
+    expect(error?.code).toBe('TOKEN_INACTIVE');
   });
 });
 
