@@ -332,7 +332,9 @@ async function coldSample(offline) {
   // on a machine where every server is local, CPU is most of a cold chain's latency.
   const cpuAfter = processCpuMs(offline.pid);
   const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : cpuAfter - cpuBefore;
-  return { ms: window.result.ms, cpuMs, status: window.result.status, calls: window.calls, keycloak: window.keycloak, agrees: window.agrees };
+  /** serverless offline's Duration of each function's invocation in this chain, ms (a caller's includes its callee's) */
+  const invocationMs = Object.fromEntries(Object.entries(window.times.durations).map(([name, values]) => [name, median(values)]));
+  return { ms: window.result.ms, cpuMs, invocationMs, status: window.result.status, calls: window.calls, keycloak: window.keycloak, agrees: window.agrees };
 }
 
 /**
@@ -361,7 +363,9 @@ async function coldFigures() {
           const own = samples[strategy] ?? [];
           const calls = noRoundTrips();
           for (const kind of ROUND_TRIP_KINDS) calls[kind] = median(own.map((sample) => sample.calls[kind]));
-          return [strategy, { samples: own, ms: median(own.map((sample) => sample.ms)), cpuMs: median(own.map((sample) => sample.cpuMs)), calls }];
+          const functions = [...new Set(own.flatMap((sample) => Object.keys(sample.invocationMs)))];
+          const invocationMs = Object.fromEntries(functions.map((name) => [name, median(own.flatMap((sample) => sample.invocationMs[name] ?? []))]));
+          return [strategy, { samples: own, ms: median(own.map((sample) => sample.ms)), cpuMs: median(own.map((sample) => sample.cpuMs)), invocationMs, calls }];
         }),
       )
     );
@@ -670,6 +674,12 @@ function report(results) {
       `kit ÷ original, sample by sample (taken in the same minute): median ${results.summary?.coldKitVsOriginalPaired ?? 'n/a'}×; ` +
         `kit ${kitCold.samples.map((/** @type {any} */ x) => whole(x.ms)).join(', ')} ms; original ${originalCold.samples.map((/** @type {any} */ x) => whole(x.ms)).join(', ')} ms`,
     );
+  }
+  for (const strategy of ['kit', 'original']) {
+    const invocationMs = strategies[strategy]?.cold?.invocationMs;
+    if (!invocationMs) continue;
+    const byFunction = Object.entries(invocationMs).map(([name, ms]) => `${name} ${fixed(/** @type {number} */ (ms), 0)}`);
+    lines.push(`${strategy}, each function's Duration on a fresh instance (serverless offline's, median ms; a caller's includes its callees'): ${byFunction.join(', ')}`);
   }
 
   lines.push('', `5. Bundles (deploy packaging) and module initialisation (require() in a fresh Node, median of ${INIT_RUNS})`);
