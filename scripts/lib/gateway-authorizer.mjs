@@ -97,18 +97,34 @@ export function passesValidationExpression(expression, value) {
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /**
+ * Compiled wildcard patterns, by mode and pattern. A cached policy is evaluated on every request and
+ * repeats the same few resources, and compiling them each time was most of the gateway's own CPU per
+ * request. Bounded: emptied when full (a policy's patterns come back at the next request).
+ * @type {Map<string, RegExp>}
+ */
+const compiledPatterns = new Map();
+const MAX_COMPILED_PATTERNS = 1000;
+
+/**
  * An IAM wildcard pattern as an anchored regular expression: `*` any run of characters, `?` exactly
  * one, everything else literal. `crossColons: false` keeps a wildcard inside one ARN segment.
  * @param {string} pattern
  * @param {boolean} crossColons
  */
 function globToRegExp(pattern, crossColons) {
+  const key = `${crossColons ? 'any' : 'segment'}:${pattern}`;
+  const compiled = compiledPatterns.get(key);
+  if (compiled) return compiled;
   const any = crossColons ? '.' : '[^:]';
   const body = pattern
     .split('')
     .map((c) => (c === '*' ? `${any}*` : c === '?' ? any : escapeRegExp(c)))
     .join('');
-  return new RegExp(`^${body}$`, 's');
+  // No `g` or `y` flag: `test` keeps no state, so one object serves every request.
+  const regExp = new RegExp(`^${body}$`, 's');
+  if (compiledPatterns.size >= MAX_COMPILED_PATTERNS) compiledPatterns.clear();
+  compiledPatterns.set(key, regExp);
+  return regExp;
 }
 
 /**

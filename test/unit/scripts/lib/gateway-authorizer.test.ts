@@ -142,6 +142,19 @@ describe('resourceMatches', () => {
     expect(resourceMatches(`${PREFIX}/post/api/process`, PROCESS)).toBe(false);
   });
 
+  it('keeps the two wildcard modes apart for the same pattern text, call after call', () => {
+    // `stage*` first as an account segment (a wildcard that may not cross a colon), then as the resource
+    // part, where it may: the second use must not get the first one's compiled pattern.
+    expect(resourceMatches('arn:aws:execute-api:us-east-1:stage*:x', 'arn:aws:execute-api:us-east-1:stage1:x')).toBe(true);
+    expect(resourceMatches('arn:aws:execute-api:us-east-1:123456789012:stage*', 'arn:aws:execute-api:us-east-1:123456789012:stage/GET/a:b')).toBe(true);
+    expect(resourceMatches('arn:aws:execute-api:us-east-1:stage*:x', 'arn:aws:execute-api:us-east-1:stage1:x')).toBe(true);
+  });
+
+  it('still decides right after more distinct patterns than it keeps compiled', () => {
+    for (let i = 0; i < 1100; i += 1) expect(resourceMatches(`${PREFIX}/GET/item${i}`, `${PREFIX}/GET/item${i}`)).toBe(true);
+    expect(resourceMatches(`${PREFIX}/GET/item1`, `${PREFIX}/GET/item2`)).toBe(false);
+  });
+
   it('matches nothing for a malformed pattern', () => {
     expect(resourceMatches('not-an-arn', PROCESS)).toBe(false);
   });
