@@ -304,7 +304,10 @@ const rounded = (value, digits) => (Number.isFinite(value) ? Number(value.toFixe
  * p50 and CPU time per request relative to the no-auth baseline, by strategy (`kit`, `original`)
  * and concurrency (`"1"`, `"10"`); the cold chain's latency, calls and CPU time, and the kit's cold chain
  * relative to the original's (ratio of medians, and median of the same-minute pairs); the Keycloak
- * calls per 1,000 forged tokens. A figure that was not measured is null. `assertionSigningUs` is the
+ * calls per 1,000 forged tokens. `p50VsOffPaired` is the kit's warm p50 relative to the no-auth chain's from
+ * windows the two took in turn, side by side (median of the pairs' ratios, by concurrency): the figure the
+ * warm-latency goal reads, since machine load that drifts between two runs cancels out of it. A figure
+ * that was not measured is null. `assertionSigningUs` is the
  * median cost of one private_key_jwt assertion by algorithm ({@link measureAssertionSigning}), present
  * when it was measured.
  * @param {{
@@ -313,10 +316,12 @@ const rounded = (value, digits) => (Number.isFinite(value) ? Number(value.toFixe
  *   cold?: Record<string, { ms: number, cpuMs?: number, calls: RoundTrips, samples?: { ms: number }[] } | undefined>,
  *   flood?: Record<string, Record<string, { per1000: RoundTrips }> | undefined>,
  *   signing?: Partial<Record<string, { medianUs: number }>>,
+ *   pairedWarm?: Partial<Record<string, { kit: number[], off: number[] }>>,
  * }} figures `warm[strategy][concurrency]` of the gateway-cache-on run; `baseline[concurrency]` the
- *   no-auth strategy; `cold[strategy]` (samples in the order they were paired); `flood[strategy][forgery]`
+ *   no-auth strategy; `cold[strategy]` (samples in the order they were paired); `flood[strategy][forgery]`;
+ *   `pairedWarm[concurrency]` the p50s of the kit's and the no-auth chain's side-by-side windows, in pair order
  */
-export function benchSummary({ warm, baseline, cold = {}, flood = {}, signing }) {
+export function benchSummary({ warm, baseline, cold = {}, flood = {}, signing, pairedWarm = {} }) {
   const total = (/** @type {RoundTrips} */ calls) => ROUND_TRIP_KINDS.reduce((n, kind) => n + calls[kind], 0);
   /** @type {Record<string, Record<string, number | null>>} */
   const kcCallsPer1000 = {};
@@ -367,6 +372,7 @@ export function benchSummary({ warm, baseline, cold = {}, flood = {}, signing })
     gatewayCache: 'on',
     kcCallsPer1000,
     p50VsOff,
+    p50VsOffPaired: { kit: Object.fromEntries(SUMMARY_CONCURRENCY.map((c) => [c, pairedRatio(pairedWarm[c]?.kit ?? [], pairedWarm[c]?.off ?? [])])) },
     coldChain,
     coldKitVsOriginal: typeof kitCold === 'number' && typeof originalCold === 'number' && originalCold > 0 ? rounded(kitCold / originalCold, 2) : null,
     coldKitVsOriginalPaired: pairedRatio((cold.kit?.samples ?? []).map((x) => x.ms), (cold.original?.samples ?? []).map((x) => x.ms)),

@@ -257,6 +257,14 @@ describe('benchSummary', () => {
     expect(summary.coldKitVsOriginalPaired).toBe(0.86);
   });
 
+  it('reports the kit against the no-auth chain from side-by-side windows, pair by pair', () => {
+    // Act
+    const summary = benchSummary({ ...measured(), pairedWarm: { '1': { kit: [5, 9, 6], off: [5, 6, 8] }, '10': { kit: [40, 60], off: [50, Number.NaN] } } });
+
+    // Assess: concurrency 1 pairs 1, 1.5, 0.75 (median 1); concurrency 10 only the first pair has both figures
+    expect(summary.p50VsOffPaired).toEqual({ kit: { '1': 1, '10': 0.8 } });
+  });
+
   it('reports the CPU time per request of each strategy and against the no-auth baseline', () => {
     // Act
     const summary = benchSummary(measured());
@@ -287,6 +295,7 @@ describe('benchSummary', () => {
     expect(summary.coldChain).toEqual({});
     expect(summary.coldKitVsOriginal).toBeNull();
     expect(summary.coldKitVsOriginalPaired).toBeNull();
+    expect(summary.p50VsOffPaired).toEqual({ kit: { '1': null, '10': null } });
     expect(summary.cpuVsOff).toEqual({ kit: { '1': null, '10': null }, original: { '1': null, '10': null } });
   });
 });
