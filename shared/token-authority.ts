@@ -101,14 +101,15 @@ export function createTokenAuthority({
   // Refusals live apart, so a flood of revoked or foreign tokens can never evict an accepted verdict.
   const refused = new ExpiringCache<Verdict>({ maxEntries: Math.min(cacheMaxEntries, NEGATIVE_CACHE_MAX_ENTRIES), now });
 
-  let overlapsLeft = introspectWhileKeysLoad ? 1 : 0;
+  // Once per authority: the first plausible token on a cold instance, and no other.
+  let mayOverlap = introspectWhileKeysLoad;
 
   async function decide(token: string): Promise<Verdict> {
     if (mode === 'introspection') return introspect(token);
     const check = jwtCheck!;
     if (mode === 'jwt') return { principal: await check(token) };
-    if (overlapsLeft > 0 && check.hasKeys?.() === false && check.mayAccept?.(token) === true) {
-      overlapsLeft = 0;
+    if (mayOverlap && check.hasKeys?.() === false && check.mayAccept?.(token) === true) {
+      mayOverlap = false;
       const introspected = introspect(token);
       // Read only once the signature holds; a forgery's answer (or failure) is dropped unread.
       introspected.catch(() => {});
