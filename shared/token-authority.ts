@@ -53,14 +53,17 @@ export interface TokenAuthorityOptions {
   onVerdictLookup?: (lookup: VerdictLookup) => void;
   /**
    * `jwt+introspection` on a cold instance (default true): while the check has no key set yet, the
-   * first token that {@link JwtCheck.mayAccept} is introspected at the same time as its signature is
-   * checked instead of after it, so the cold path waits for the slower of the two calls rather than
-   * their sum. The introspection's answer counts only if the signature holds. At most once per
-   * authority: a burst of forged look-alikes on cold instances costs Keycloak at most one
-   * introspection per instance, beside the key-set fetch that instance makes anyway; garbage and
-   * tokens that fail the unverified claims never. Needs `jwtCheck.hasKeys` and `jwtCheck.mayAccept`.
+   * first token that {@link JwtCheck.mayAccept} is decided by introspection alone, as in
+   * `introspection` mode (Keycloak checks the signature, the session and the expiry itself, and the
+   * answer must still name this service in `aud`), and the key set loads right after that decision,
+   * off its path, for the tokens that follow. A cold path thus waits for one call, not for a key-set
+   * fetch and a signature check as well. At most once per authority: a burst of forged look-alikes on
+   * cold instances costs Keycloak at most one introspection per instance; garbage and tokens that fail
+   * the unverified claims never. `false`: every token is checked locally first, and the key set is
+   * wanted at once (the Lambda glue then fetches it at module init). Needs `jwtCheck.hasKeys`,
+   * `jwtCheck.mayAccept` and, to load the keys after, `jwtCheck.prefetchKeys`.
    */
-  introspectWhileKeysLoad?: boolean;
+  firstTokenByIntrospection?: boolean;
 }
 
 /** Decides whether a bearer token is acceptable to one service. */
@@ -90,7 +93,7 @@ export function createTokenAuthority({
   cacheMaxEntries,
   now = Date.now,
   onVerdictLookup = () => {},
-  introspectWhileKeysLoad = true,
+  firstTokenByIntrospection = true,
 }: TokenAuthorityOptions): TokenAuthority {
   if (!AUTH_MODES.includes(mode)) throw new ConfigError(`mode must be one of ${AUTH_MODES.join(', ')}`);
   if (mode !== 'introspection' && !jwtCheck) throw new ConfigError(`mode ${mode} needs a jwtCheck`);
@@ -102,19 +105,21 @@ export function createTokenAuthority({
   const refused = new ExpiringCache<Verdict>({ maxEntries: Math.min(cacheMaxEntries, NEGATIVE_CACHE_MAX_ENTRIES), now });
 
   // Once per authority: the first plausible token on a cold instance, and no other.
-  let mayOverlap = introspectWhileKeysLoad;
+  let mayDecideByIntrospection = firstTokenByIntrospection;
 
   async function decide(token: string): Promise<Verdict> {
     if (mode === 'introspection') return introspect(token);
     const check = jwtCheck!;
     if (mode === 'jwt') return { principal: await check(token) };
-    if (mayOverlap && check.hasKeys?.() === false && check.mayAccept?.(token) === true) {
-      mayOverlap = false;
-      const introspected = introspect(token);
-      // Read only once the signature holds; a forgery's answer (or failure) is dropped unread.
-      introspected.catch(() => {});
-      await check(token);
-      return introspected;
+    if (mayDecideByIntrospection && check.hasKeys?.() === false && check.mayAccept?.(token) === true) {
+      mayDecideByIntrospection = false;
+      try {
+        return await introspect(token);
+      } finally {
+        // After this verdict has gone back to the caller (a timer, not a microtask), so that not even
+        // the fetch's start is on its path; a failure is dropped: the next check fetches again.
+        setTimeout(() => check.prefetchKeys?.().catch(() => {}), 0);
+      }
     }
     await check(token);
     return introspect(token);

@@ -25,7 +25,7 @@ export interface AuthorizerDependencies {
   now: Clock;
   /** Builds the policy; {@link buildPolicy} unless a test narrows it. */
   policy?: typeof buildPolicy;
-  /** Loads the realm's key set and the service's secret side by side, ahead of the first request. */
+  /** Loads what the first request needs ahead of it: the service's secret, and the key set if the first token is checked locally. */
   warmUp?: () => Promise<void>;
 }
 
@@ -64,14 +64,22 @@ export function createAuthorizerDependencies(
           now,
           fetch: timedJwksFetch(fetch, now, onKeycloakRoundTrip),
         });
+  if (jwtCheck?.prefetchKeys) {
+    // A key set loaded ahead (at init, or after a cold instance's first decision) lands outside any
+    // invocation: publish its round-trip then, not with whichever invocation comes next, if one does.
+    const prefetchKeys = jwtCheck.prefetchKeys;
+    jwtCheck.prefetchKeys = () => prefetchKeys().finally(() => metrics.flush());
+  }
   return {
     routes,
     now,
     logger,
     metrics,
     warmUp: async () => {
-      // The secret first: introspection needs it and its own round-trip after it, the key set only a check.
-      await Promise.all([settings.mode === 'jwt' ? undefined : credentials.get(), jwtCheck?.prefetchKeys?.()]);
+      // The secret for introspection; the key set only when the first token will be checked locally.
+      // Otherwise it loads after the first decision: on a cold path it would be a second call's CPU.
+      const keysAtInit = settings.mode === 'jwt' || !settings.firstTokenByIntrospection;
+      await Promise.all([settings.mode === 'jwt' ? undefined : credentials.get(), keysAtInit ? jwtCheck?.prefetchKeys?.() : undefined]);
     },
     authority: createTokenAuthority({
       identity,
@@ -80,7 +88,7 @@ export function createAuthorizerDependencies(
       issuer: keycloak.issuer,
       cacheTtlSeconds: settings.introspectionCacheTtlSeconds,
       cacheMaxEntries: settings.introspectionCacheMaxEntries,
-      introspectWhileKeysLoad: settings.introspectWhileKeysLoad,
+      firstTokenByIntrospection: settings.firstTokenByIntrospection,
       now,
       onVerdictLookup: (lookup) => metrics.verdictLookup(lookup),
     }),
@@ -157,10 +165,12 @@ export interface CreateAuthorizerOptions {
 /**
  * A ready TOKEN authorizer for one protected service, configured from the environment (see
  * `readAuthorizerSettings`). Call it at module scope: invalid settings fail the cold start with one
- * sentence naming the variable, warm invocations reuse the caches, and the realm's key set and the
- * service's secret start loading there, side by side (Lambda's init phase), instead of one after the
- * other on the first request's path. A failed warm-up only logs a warning: the first request loads
- * what is missing and fails closed if it cannot. The warm-up calls Keycloak only for the key set.
+ * sentence naming the variable, warm invocations reuse the caches, and the service's secret starts
+ * loading there (Lambda's init phase) instead of on the first request's path. The realm's key set
+ * loads there too when the first token will be checked locally (`AUTH_MODE=jwt`, or
+ * `FIRST_TOKEN_BY_INTROSPECTION=false`); by default the first token is decided by introspection and
+ * the key set loads after it. A failed warm-up only logs a warning: the first request loads what is
+ * missing and fails closed if it cannot. The warm-up calls Keycloak only for the key set.
  * @example export const handler = createAuthorizer({ routes, env: process.env });
  */
 export function createAuthorizer({ routes, env, overrides }: CreateAuthorizerOptions): TokenAuthorizerHandler {

@@ -64,10 +64,11 @@ export interface AuthorizerSettings extends ServiceSettings {
   /** `INTROSPECTION_CACHE_MAX_ENTRIES` (default 10000). */
   introspectionCacheMaxEntries: number;
   /**
-   * `INTROSPECT_WHILE_KEYS_LOAD` (`true` or `false`, default `true`): on a cold instance, introspect the
-   * first plausible token while the key set loads (see `TokenAuthorityOptions.introspectWhileKeysLoad`).
+   * `FIRST_TOKEN_BY_INTROSPECTION` (`true` or `false`, default `true`): on a cold instance, the first
+   * plausible token is decided by introspection alone and the key set loads after it (see
+   * `TokenAuthorityOptions.firstTokenByIntrospection`); `false`: the key set is fetched at module init.
    */
-  introspectWhileKeysLoad: boolean;
+  firstTokenByIntrospection: boolean;
 }
 
 /** Settings of a service handler that calls other services. */
@@ -187,7 +188,7 @@ export function readAuthorizerSettings(env: Env, routes: RouteTable): Authorizer
     jwksCooldownSeconds: read.integer('JWKS_COOLDOWN_SECONDS', 30, 1, 3600),
     introspectionCacheTtlSeconds: read.integer('INTROSPECTION_CACHE_TTL_SECONDS', 60, 1, 3600),
     introspectionCacheMaxEntries: read.integer('INTROSPECTION_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
-    introspectWhileKeysLoad: read.boolean('INTROSPECT_WHILE_KEYS_LOAD', true),
+    firstTokenByIntrospection: read.boolean('FIRST_TOKEN_BY_INTROSPECTION', true),
   };
 }
 

@@ -70,8 +70,9 @@ function total(emf: Line[], metric: string, where: Line = {}): number {
 
 describe('the metrics the functions publish', () => {
   it('count a cold chain’s round-trips by kind, each kind at least what one chain must cost, as Keycloak counted them', () => {
-    // A cold A → B → C costs A's own token, B's exchange for C, an introspection and a key-set fetch at
-    // each of authorizer-b and -c (the warm-up may retry a chain a starved machine timed out: more, never less).
+    // A cold A → B → C costs A's own token, B's exchange for C, an introspection at each of authorizer-b
+    // and -c and the key-set fetch each makes after it, published when it lands (the warm-up may retry a
+    // chain a starved machine timed out: more, never less).
     const counted = roundTrips(cold.emf);
 
     expect(counted.token, 'token').toBeGreaterThanOrEqual(1);

@@ -1,7 +1,7 @@
 /**
- * A brand-new authorizer instance, whose key set is still loading, introspects the first plausible
- * token at the same time as it checks its signature, and reads Keycloak's answer only if the
- * signature holds (`introspectWhileKeysLoad`, docs/security.md). On the real stack: a serverless
+ * A brand-new authorizer instance, which has no key set yet, decides the first plausible token by
+ * introspection alone and loads the key set after that decision (`firstTokenByIntrospection`,
+ * docs/security.md): the real Keycloak must refuse a signature it never made. On the real stack: a serverless
  * offline instance of this file's own with `--reloadHandler`, so that every invocation gets a fresh
  * instance (a new worker, the module loaded anew, no key set), and the local gateway's cache off,
  * so that every request reaches an authorizer.
@@ -41,19 +41,19 @@ async function presentToColdB(token: string) {
   return { answer: answer as NonNullable<typeof answer>, calls, authorizerLines };
 }
 
-describe('an authorizer instance whose key set is still loading', () => {
-  it("refuses a look-alike signed by another key under the realm's kid with the local check's code, though Keycloak was asked once", async () => {
+describe('an authorizer instance that has no key set yet', () => {
+  it("refuses a look-alike signed by another key under the realm's kid on Keycloak's answer, after one introspection", async () => {
     // Prepare: right issuer, audience, type and expiry, so the instance cannot tell it from a real token unverified
     const forged = await signWithForeignKey(lookAlikeClaims(), { kid: (await realmSigningKey()).kid });
 
     // Act
     const { answer, calls, authorizerLines } = await presentToColdB(forged);
 
-    // Assess: the one introspection of a cold instance went out beside the key-set fetch; the signature decided.
+    // Assess: Keycloak checked the signature and called the token inactive; the key set loaded after.
     expectRefused(answer, 401, forged);
     expect(calls.introspect, 'introspections').toBe(1);
     expect(calls.certs, 'key-set fetches').toBe(1);
-    expect(authorizerLines.filter((line) => line.message === 'unauthorized').map((line) => line.code)).toEqual(['TOKEN_MALFORMED']);
+    expect(authorizerLines.filter((line) => line.message === 'unauthorized').map((line) => line.code)).toEqual(['TOKEN_INACTIVE']);
   });
 
   it('refuses a token that is not a JWT without asking Keycloak about it', async () => {
@@ -85,7 +85,7 @@ describe('an authorizer instance whose key set is still loading', () => {
     // Act
     const { answer, calls, authorizerLines } = await presentToColdB(token);
 
-    // Assess: B's authorizer and C's (B's exchanged token), each on a fresh instance
+    // Assess: B's authorizer and C's (B's exchanged token), each on a fresh instance, each loading its key set after deciding
     expect(answer.status, answer.text.slice(0, 200)).toBe(200);
     expect(calls.introspect, 'introspections').toBe(2);
     expect(calls.certs, 'key-set fetches').toBe(2);

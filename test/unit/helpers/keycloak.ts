@@ -4,6 +4,7 @@ export const REALM = 'microservices';
 export const ISSUER = `${KEYCLOAK_URL}/realms/${REALM}`;
 export const TOKEN_ENDPOINT = `${ISSUER}/protocol/openid-connect/token`;
 export const INTROSPECTION_ENDPOINT = `${TOKEN_ENDPOINT}/introspect`;
+export const JWKS_URI = `${ISSUER}/protocol/openid-connect/certs`;
 
 /** A successful token-endpoint answer for `access_token`. */
 export function tokenAnswer(access_token: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

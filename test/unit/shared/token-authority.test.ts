@@ -38,8 +38,8 @@ function setup(
     mode = 'introspection',
     jwtCheck,
     service = 'service-b',
-    introspectWhileKeysLoad,
-  }: { mode?: AuthMode; jwtCheck?: JwtCheck; service?: string; introspectWhileKeysLoad?: boolean } = {},
+    firstTokenByIntrospection,
+  }: { mode?: AuthMode; jwtCheck?: JwtCheck; service?: string; firstTokenByIntrospection?: boolean } = {},
 ) {
   const lookups: VerdictLookup[] = [];
   const clock = frozenClock();
@@ -55,7 +55,7 @@ function setup(
     cacheMaxEntries: 100,
     now: clock.now,
     onVerdictLookup: (lookup) => lookups.push(lookup),
-    ...(introspectWhileKeysLoad === undefined ? {} : { introspectWhileKeysLoad }),
+    ...(firstTokenByIntrospection === undefined ? {} : { firstTokenByIntrospection }),
   });
   return { clock, fake, authority, lookups, introspections: () => fake.callsTo(INTROSPECTION_ENDPOINT).length };
 }
@@ -444,10 +444,12 @@ describe('createTokenAuthority', () => {
 
 /**
  * A local check as a cold instance has it: `hasKeys` as given, `mayAccept` as given (or absent, for a
- * check that cannot look at a token), and a verdict the test settles by hand.
+ * check that cannot look at a token), `prefetchKeys` counted (or absent), and a verdict the test
+ * settles by hand.
  */
-function coldCheck({ hasKeys = false, mayAccept = true as boolean | 'absent' } = {}) {
+function coldCheck({ hasKeys = false, mayAccept = true as boolean | 'absent', canPrefetch = true, prefetchFails = false } = {}) {
   const pending: Deferred<Principal>[] = [];
+  let prefetches = 0;
   const check = (() => {
     const verdict = deferred<Principal>();
     pending.push(verdict);
@@ -455,130 +457,167 @@ function coldCheck({ hasKeys = false, mayAccept = true as boolean | 'absent' } =
   }) as JwtCheck;
   check.hasKeys = () => hasKeys;
   if (mayAccept !== 'absent') check.mayAccept = () => mayAccept;
+  if (canPrefetch) {
+    check.prefetchKeys = async () => {
+      prefetches += 1;
+      if (prefetchFails) throw new KeycloakUnavailableError('Keycloak JWKS could not be fetched');
+    };
+  }
   return {
     check,
     checks: () => pending.length,
+    prefetches: () => prefetches,
     accept: () => pending.at(-1)?.resolve(PRINCIPAL),
     refuse: () => pending.at(-1)?.reject(new TokenRejectedError('TOKEN_MALFORMED', 'Token signature, algorithm or format is invalid')),
   };
 }
 
-/** Lets every pending promise callback run (the fake fetch answers in a microtask). */
+/** Lets every pending promise callback and zero-delay timer run (the fake fetch answers in a microtask). */
 const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
  * An authority on a cold check whose Keycloak answers `respond`, and `decide`: authorizes `token`,
- * lets the calls it starts go out, counts the introspections made before the signature check ends,
- * then ends that check with `verdict`.
+ * lets the calls it starts go out, counts the introspections made before any signature check ended,
+ * then ends a signature check the token started, if any, with `verdict`.
  */
-function coldSetup(respond: Responder, state: Parameters<typeof coldCheck>[0] = {}, options: { introspectWhileKeysLoad?: boolean } = {}) {
+function coldSetup(respond: Responder, state: Parameters<typeof coldCheck>[0] = {}, options: { firstTokenByIntrospection?: boolean } = {}) {
   const cold = coldCheck(state);
   const { authority, introspections } = setup(respond, { mode: 'jwt+introspection', jwtCheck: cold.check, ...options });
-  const decide = async (token: string, verdict: 'accept' | 'refuse') => {
-    const outcome = authority.authorize(token).then(
+  const outcomeOf = (token: string) =>
+    authority.authorize(token).then(
       (principal) => ({ principal, error: undefined }),
       (error: unknown) => ({ principal: undefined, error: error as Error & { code?: string } }),
     );
+  const decide = async (token: string, verdict: 'accept' | 'refuse') => {
+    const checksBefore = cold.checks();
+    const outcome = outcomeOf(token);
     await settled();
     const introspectedBeforeSignature = introspections();
-    cold[verdict]();
-    return { ...(await outcome), introspectedBeforeSignature };
+    const checked = cold.checks() > checksBefore;
+    if (checked) cold[verdict]();
+    return { ...(await outcome), introspectedBeforeSignature, checked };
   };
-  return { decide, introspections, checks: cold.checks };
+  return { authorize: outcomeOf, decide, introspections, checks: cold.checks, prefetches: cold.prefetches };
 }
 
 describe('jwt+introspection on a cold instance (no key set yet)', () => {
-  it('introspects while the signature check waits for the key set, and returns the verdict once the signature holds', async () => {
+  it('decides the first plausible token by introspection alone, without a signature check', async () => {
     // Prepare
     const { decide, introspections } = coldSetup(() => jsonResponse(activeAnswer()));
 
     // Act
-    const { principal, introspectedBeforeSignature } = await decide('token-1', 'accept');
+    const { principal, checked } = await decide('token-1', 'accept');
 
     // Assess
-    expect(introspectedBeforeSignature).toBe(1);
     expect(principal).toEqual(PRINCIPAL);
+    expect(checked).toBe(false);
     expect(introspections()).toBe(1);
   });
 
-  it("refuses a forgery Keycloak's answer would have let through: the answer counts only if the signature holds", async () => {
+  it("refuses a forgery on Keycloak's word: the inactive answer it gives a signature it never made", async () => {
     // Prepare
-    const { decide, introspections, checks } = coldSetup(() => jsonResponse(activeAnswer()));
+    const { decide, introspections } = coldSetup(() => jsonResponse({ active: false }));
 
     // Act
     const first = await decide('forged', 'refuse');
     const again = await decide('forged', 'refuse');
 
-    // Assess
-    expect([first.error?.code, again.error?.code]).toEqual(['TOKEN_MALFORMED', 'TOKEN_MALFORMED']);
-    expect(checks()).toBe(2);
+    // Assess: the refusal is remembered like any of Keycloak's.
+    expect([first.error?.code, again.error?.code]).toEqual(['TOKEN_INACTIVE', 'TOKEN_INACTIVE']);
+    expect([first.checked, again.checked]).toEqual([false, false]);
     expect(introspections()).toBe(1);
+  });
+
+  it('starts loading the key set once the decision has gone back to its caller, not before', async () => {
+    // Prepare
+    const { authorize, prefetches } = coldSetup(() => jsonResponse(activeAnswer()));
+
+    // Act
+    const { principal } = await authorize('token-1');
+    const prefetchesWhenAnswered = prefetches();
+    await settled();
+
+    // Assess
+    expect(principal).toEqual(PRINCIPAL);
+    expect([prefetchesWhenAnswered, prefetches()]).toEqual([0, 1]);
+  });
+
+  it('fails closed when Keycloak cannot answer for the first token, and still loads the key set after', async () => {
+    // Prepare
+    const { authorize, prefetches } = coldSetup(() => jsonResponse({ error: 'down' }, 503));
+
+    // Act
+    const { error } = await authorize('token-1');
+    await settled();
+
+    // Assess
+    expect(error).toBeInstanceOf(KeycloakUnavailableError);
+    expect(isTokenRejection(error)).toBe(false);
+    expect(prefetches()).toBe(1);
   });
 
   it('does it for one token per authority only: a second one, keys still missing, waits for its signature', async () => {
     // Prepare
-    const { decide, introspections } = coldSetup(() => jsonResponse(activeAnswer()));
-    await decide('forged-1', 'refuse');
+    const { decide, introspections, prefetches } = coldSetup(() => jsonResponse(activeAnswer()));
+    await decide('token-1', 'accept');
 
     // Act
     const second = await decide('forged-2', 'refuse');
 
     // Assess
     expect(second.error?.code).toBe('TOKEN_MALFORMED');
+    expect(second.checked).toBe(true);
     expect(second.introspectedBeforeSignature).toBe(1);
     expect(introspections()).toBe(1);
+    expect(prefetches()).toBe(1);
+  });
+
+  it('drops a key-set load that failed: nothing is left unhandled, and the next token is checked as usual', async () => {
+    // Prepare
+    const { decide, prefetches } = coldSetup(() => jsonResponse(activeAnswer()), { prefetchFails: true });
+    await decide('token-1', 'accept');
+    await settled();
+
+    // Act
+    const second = await decide('token-2', 'accept');
+
+    // Assess
+    expect(prefetches()).toBe(1);
+    expect(second.checked).toBe(true);
+    expect(second.principal).toEqual(PRINCIPAL);
+  });
+
+  it('decides the first token alike with a check that cannot load its keys ahead (the next check loads them)', async () => {
+    // Prepare
+    const { decide } = coldSetup(() => jsonResponse(activeAnswer()), { canPrefetch: false });
+
+    // Act
+    const { principal, checked } = await decide('token-1', 'accept');
+    await settled();
+
+    // Assess
+    expect(principal).toEqual(PRINCIPAL);
+    expect(checked).toBe(false);
   });
 
   it.each([
     ['the check has its keys', { hasKeys: true }, {}],
     ['the token cannot pass the check whatever the keys', { mayAccept: false }, {}],
     ['the check can tell it has no keys but cannot look at a token', { mayAccept: 'absent' as const }, {}],
-    ['introspectWhileKeysLoad is false', {}, { introspectWhileKeysLoad: false }],
+    ['firstTokenByIntrospection is false', {}, { firstTokenByIntrospection: false }],
   ])('checks the signature first when %s', async (_case, state, options) => {
     // Prepare
-    const { decide, introspections } = coldSetup(() => jsonResponse(activeAnswer()), state, options);
+    const { decide, introspections, prefetches } = coldSetup(() => jsonResponse(activeAnswer()), state, options);
 
     // Act
-    const { error } = await decide('forged', 'refuse');
+    const { error, checked } = await decide('forged', 'refuse');
+    await settled();
 
     // Assess
     expect(error?.code).toBe('TOKEN_MALFORMED');
+    expect(checked).toBe(true);
     expect(introspections()).toBe(0);
-  });
-
-  it('refuses a forgery as such when Keycloak fails meanwhile (the failure is dropped unread)', async () => {
-    // Prepare
-    const { decide, introspections } = coldSetup(() => jsonResponse({ error: 'down' }, 503));
-
-    // Act
-    const { error } = await decide('forged', 'refuse');
-
-    // Assess
-    expect(error?.code).toBe('TOKEN_MALFORMED');
-    expect(introspections()).toBe(1);
-  });
-
-  it('fails closed when the signature holds but introspection failed', async () => {
-    // Prepare
-    const { decide } = coldSetup(() => jsonResponse({ error: 'down' }, 503));
-
-    // Act
-    const { error } = await decide('token-1', 'accept');
-
-    // Assess
-    expect(error).toBeInstanceOf(KeycloakUnavailableError);
-    expect(isTokenRejection(error)).toBe(false);
-  });
-
-  it('refuses a token with a valid signature that introspection found inactive', async () => {
-    // Prepare
-    const { decide } = coldSetup(() => jsonResponse({ active: false }));
-
-    // Act
-    const { error } = await decide('revoked', 'accept');
-
-    // Assess
-    expect(error?.code).toBe('TOKEN_INACTIVE');
+    expect(prefetches()).toBe(0);
   });
 });
 

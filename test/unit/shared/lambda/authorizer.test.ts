@@ -12,7 +12,7 @@ import { createFakeLogger } from '../../helpers/fake-logger';
 import { createFakeMetrics } from '../../helpers/fake-metrics';
 import { deferred } from '../../helpers/deferred';
 import { signJwt, testJwks } from '../../helpers/jwt';
-import { INTROSPECTION_ENDPOINT, ISSUER, KEYCLOAK_URL, REALM } from '../../helpers/keycloak';
+import { INTROSPECTION_ENDPOINT, ISSUER, JWKS_URI, KEYCLOAK_URL, REALM } from '../../helpers/keycloak';
 
 const ENV: Env = {
   SERVICE_NAME: 'service-b',
@@ -408,21 +408,21 @@ describe('createAuthorizer', () => {
       overrides: { fetch: fake.fetch, secretsClient: secretsClientWith('stored-secret'), now: clock.now, logger: createFakeLogger().logger, metrics: metrics.metrics },
     });
 
-    // Act
+    // Act: the key set loads between the two invocations, after the first decision.
     await handler(tokenAuthorizerEvent(`Bearer ${token}`));
+    await vi.waitFor(() => expect(metrics.flushed).toHaveLength(2));
     await handler(tokenAuthorizerEvent(`Bearer ${token}`));
 
-    // Assess
+    // Assess: the key-set fetch is published when it lands, on its own.
     expect(metrics.flushed).toEqual([
       [
-        ['keycloakRoundTrip', 'jwks', { durationMs: 5, outcome: 'answered' }],
         ['keycloakRoundTrip', 'introspect', { durationMs: 9, outcome: 'answered' }],
         ['verdictLookup', 'miss'],
       ],
+      [['keycloakRoundTrip', 'jwks', { durationMs: 5, outcome: 'answered' }]],
       [['verdictLookup', 'hit']],
     ]);
   });
-
 
   function secretsClientWith(secret: string, service = 'service-b'): SecretsManagerClient {
     const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -476,7 +476,7 @@ describe('createAuthorizer', () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
 
     // Assess
-    expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`]);
+    expect(fake.calls.map((c) => c.url)).toEqual([JWKS_URI]);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 
@@ -606,10 +606,10 @@ describe('createAuthorizer', () => {
     expect(failure.message).toBe('Unauthorized');
   });
 
-  it('verifies the JWT against the realm JWKS, then introspects, in the default jwt+introspection mode', async () => {
+  it('in the default jwt+introspection mode, decides the first token by introspection, then checks each later one against the realm JWKS before introspecting it', async () => {
     // Prepare
     const jwks = await testJwks();
-    const token = await signJwt({
+    const claims = {
       iss: ISSUER,
       sub: 'user-1',
       aud: 'service-b',
@@ -619,7 +619,8 @@ describe('createAuthorizer', () => {
       iat: FIXED_NOW_SECONDS,
       exp: FIXED_NOW_SECONDS + 300,
       resource_access: { 'service-b': { roles: B_PERMISSIONS } },
-    });
+    };
+    const [first, second] = [await signJwt(claims), await signJwt({ ...claims, sub: 'user-2' })];
     const fake = createFakeFetch((call) => jsonResponse(call.url.endsWith('/certs') ? jwks : activeAnswer()));
     const roundTrips: KeycloakCallKind[] = [];
     const handler = createAuthorizer({
@@ -636,18 +637,26 @@ describe('createAuthorizer', () => {
     });
 
     // Act
-    const policy = await handler(tokenAuthorizerEvent(`Bearer ${token}`));
+    const firstPolicy = await handler(tokenAuthorizerEvent(`Bearer ${first}`));
+    const callsForFirst = fake.calls.map((c) => c.url);
+    await vi.waitFor(() => expect(roundTrips).toContain('jwks'));
+    const secondPolicy = await handler(tokenAuthorizerEvent(`Bearer ${second}`));
 
     // Assess
-    expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
-    expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`, INTROSPECTION_ENDPOINT]);
-    expect(fake.calls[1] && formOf(fake.calls[1]).token).toBe(token);
-    expect(roundTrips).toEqual(['jwks', 'introspect']);
+    expect([firstPolicy, secondPolicy].map((policy) => policy.policyDocument.Statement[0]?.Effect)).toEqual(['Allow', 'Allow']);
+    expect(callsForFirst).toEqual([INTROSPECTION_ENDPOINT]);
+    expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT, JWKS_URI, INTROSPECTION_ENDPOINT]);
+    expect(fake.calls.filter((c) => c.url === INTROSPECTION_ENDPOINT).map((c) => formOf(c).token)).toEqual([first, second]);
+    expect(roundTrips).toEqual(['introspect', 'jwks', 'introspect']);
   });
 
   describe('at creation (Lambda init)', () => {
-    /** A jwt+introspection authorizer whose Secrets Manager and JWKS answers the test holds back. */
-    async function held(laterCerts: () => Response | Promise<Response> = async () => jsonResponse(await testJwks()), env: Record<string, string> = {}) {
+    /** A jwt+introspection authorizer whose Secrets Manager, JWKS and introspection answers the test holds back or sets. */
+    async function held({
+      laterCerts = async () => jsonResponse(await testJwks()),
+      introspection = () => jsonResponse(activeAnswer()),
+      env = {},
+    }: { laterCerts?: () => Response | Promise<Response>; introspection?: () => Response; env?: Record<string, string> } = {}) {
       const jwks = deferred<Response>();
       let certsCalls = 0;
       const secret = deferred<void>();
@@ -661,7 +670,7 @@ describe('createAuthorizer', () => {
           return { SecretString: JSON.stringify({ client_id: 'service-b', client_secret: 'stored-secret' }) };
         });
       const fake = createFakeFetch((call) => {
-        if (!call.url.endsWith('/certs')) return jsonResponse(activeAnswer());
+        if (!call.url.endsWith('/certs')) return introspection();
         return ++certsCalls === 1 ? jwks.promise : laterCerts();
       });
       const logger = createFakeLogger();
@@ -675,16 +684,47 @@ describe('createAuthorizer', () => {
 
     const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-    it('starts loading the key set and the secret side by side before any request, and calls nothing else', async () => {
+    /** A token of the realm that B's policy allows. */
+    const goodToken = (sub = 'user-1') =>
+      signJwt({
+        iss: ISSUER,
+        sub,
+        aud: 'service-b',
+        azp: 'service-a',
+        typ: 'Bearer',
+        iat: FIXED_NOW_SECONDS,
+        exp: FIXED_NOW_SECONDS + 300,
+        resource_access: { 'service-b': { roles: B_PERMISSIONS } },
+      });
+
+    /** A look-alike of a realm token whose signature is broken. */
+    const forgedToken = async (tail = 'AAAAAAAA') => `${(await goodToken()).slice(0, -8)}${tail}`;
+
+    it('starts loading the secret before any request, and calls Keycloak for nothing', async () => {
       // Prepare
       const { fake, secretCalls } = await held();
 
       // Act
       await flush();
 
-      // Assess: both are in flight at once; no introspection without a token.
-      expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`]);
+      // Assess: the key set waits for the first decision; no introspection without a token.
+      expect(fake.calls).toEqual([]);
       expect(secretCalls).toEqual(['secret']);
+    });
+
+    it.each([
+      ['FIRST_TOKEN_BY_INTROSPECTION=false', { FIRST_TOKEN_BY_INTROSPECTION: 'false' }, ['secret']],
+      ['AUTH_MODE=jwt', { AUTH_MODE: 'jwt' }, []],
+    ])('with %s, starts loading the key set too, before any request', async (_case, env, secretsAtInit) => {
+      // Prepare
+      const { fake, secretCalls } = await held({ env });
+
+      // Act
+      await flush();
+
+      // Assess
+      expect(fake.calls.map((c) => c.url)).toEqual([JWKS_URI]);
+      expect(secretCalls).toEqual(secretsAtInit);
     });
 
     it('in introspection mode, loads only the secret: no key set is fetched, then or later', async () => {
@@ -704,6 +744,7 @@ describe('createAuthorizer', () => {
       await flush();
       const secretCallsAtInit = secrets.commandCalls(GetSecretValueCommand).length;
       const policy = await handler(tokenAuthorizerEvent('Bearer opaque-token'));
+      await flush();
 
       // Assess
       expect(secretCallsAtInit).toBe(1);
@@ -711,79 +752,44 @@ describe('createAuthorizer', () => {
       expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT]);
     });
 
-    it('serves the first request with what the warm-up loaded: one JWKS fetch, one secret fetch, then one introspection', async () => {
+    it('serves the first request with the secret the warm-up loaded and one introspection, then loads the key set', async () => {
       // Prepare
       const { handler, fake, jwks, secret, secretCalls } = await held();
-      const token = await signJwt({
-        iss: ISSUER,
-        sub: 'user-1',
-        aud: 'service-b',
-        azp: 'service-a',
-        typ: 'Bearer',
-        iat: FIXED_NOW_SECONDS,
-        exp: FIXED_NOW_SECONDS + 300,
-        resource_access: { 'service-b': { roles: B_PERMISSIONS } },
-      });
 
       // Act
-      const decided = handler(tokenAuthorizerEvent(`Bearer ${token}`));
-      jwks.resolve(jsonResponse(await testJwks()));
+      const decided = handler(tokenAuthorizerEvent(`Bearer ${await goodToken()}`));
       secret.resolve();
       const policy = await decided;
+      const callsForIt = fake.calls.map((c) => c.url);
+      await flush();
+      jwks.resolve(jsonResponse(await testJwks()));
 
       // Assess
       expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
-      expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`, INTROSPECTION_ENDPOINT]);
+      expect(callsForIt).toEqual([INTROSPECTION_ENDPOINT]);
+      expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT, JWKS_URI]);
       expect(secretCalls).toEqual(['secret']);
     });
 
-    /** A look-alike of a realm token whose signature is broken. */
-    const forgedToken = async () =>
-      `${(await signJwt({ iss: ISSUER, sub: 'user-1', aud: 'service-b', azp: 'service-a', typ: 'Bearer', exp: FIXED_NOW_SECONDS + 300, resource_access: { 'service-b': { roles: B_PERMISSIONS } } })).slice(0, -8)}AAAAAAAA`;
-
-    it('still refuses a forged signature without any introspection once the key set is loaded', async () => {
-      // Prepare
-      const { handler, fake, jwks, secret } = await held();
-      jwks.resolve(jsonResponse(await testJwks()));
+    it("refuses a forged first token on Keycloak's inactive answer, then a second forgery locally, with no call", async () => {
+      // Prepare: Keycloak answers for a signature it did not make as it does, inactive.
+      const { handler, fake, jwks, secret } = await held({ introspection: () => jsonResponse({ active: false }) });
       secret.resolve();
-      await flush();
 
       // Act
-      const attempt = handler(tokenAuthorizerEvent(`Bearer ${await forgedToken()}`));
+      const first = await failureOf(handler(tokenAuthorizerEvent(`Bearer ${await forgedToken()}`)));
+      await flush();
+      jwks.resolve(jsonResponse(await testJwks()));
+      const second = await failureOf(handler(tokenAuthorizerEvent(`Bearer ${await forgedToken('BBBBBBBB')}`)));
 
       // Assess
-      await expect(attempt).rejects.toThrow('Unauthorized');
-      expect(fake.calls.map((c) => c.url)).not.toContain(INTROSPECTION_ENDPOINT);
+      expect([first.message, second.message]).toEqual(['Unauthorized', 'Unauthorized']);
+      expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT, JWKS_URI]);
     });
 
-    it('introspects the first plausible token while the key set loads, and refuses it when its signature is forged', async () => {
+    it('with FIRST_TOKEN_BY_INTROSPECTION=false, checks the first token\'s signature first, while the key set loads', async () => {
       // Prepare
-      const { handler, fake, jwks, secret } = await held();
-      secret.resolve();
-
-      // Act
-      const first = handler(tokenAuthorizerEvent(`Bearer ${await forgedToken()}`));
-      await flush();
-      const callsWhileLoading = fake.calls.map((c) => c.url);
-      jwks.resolve(jsonResponse(await testJwks()));
-      const firstRefused = first.then(
-        () => 'allowed',
-        (error: Error) => error.message,
-      );
-      const second = await handler(tokenAuthorizerEvent(`Bearer ${(await forgedToken()).replace(/A{8}$/, 'BBBBBBBB')}`)).then(
-        () => 'allowed',
-        (error: Error) => error.message,
-      );
-
-      // Assess: Keycloak's answer (active) was never read; the second forgery cost no call.
-      expect(callsWhileLoading).toEqual([`${ISSUER}/protocol/openid-connect/certs`, INTROSPECTION_ENDPOINT]);
-      expect([await firstRefused, second]).toEqual(['Unauthorized', 'Unauthorized']);
-      expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`, INTROSPECTION_ENDPOINT]);
-    });
-
-    it('with INTROSPECT_WHILE_KEYS_LOAD=false, checks the signature first even while the key set loads', async () => {
-      // Prepare
-      const { handler, fake, jwks, secret } = await held(undefined, { INTROSPECT_WHILE_KEYS_LOAD: 'false' });
+      const { handler, fake, jwks, secret } = await held({ env: { FIRST_TOKEN_BY_INTROSPECTION: 'false' } });
       secret.resolve();
 
       // Act
@@ -793,25 +799,12 @@ describe('createAuthorizer', () => {
 
       // Assess
       await expect(attempt).rejects.toThrow('Unauthorized');
-      expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`]);
+      expect(fake.calls.map((c) => c.url)).toEqual([JWKS_URI]);
     });
-
-    /** A token of the realm that B's policy allows. */
-    const goodToken = () =>
-      signJwt({
-        iss: ISSUER,
-        sub: 'user-1',
-        aud: 'service-b',
-        azp: 'service-a',
-        typ: 'Bearer',
-        iat: FIXED_NOW_SECONDS,
-        exp: FIXED_NOW_SECONDS + 300,
-        resource_access: { 'service-b': { roles: B_PERMISSIONS } },
-      });
 
     it('logs a failed warm-up as a warning with its code, and the first request loads the keys again', async () => {
       // Prepare
-      const { handler, fake, jwks, secret, logger } = await held();
+      const { handler, fake, jwks, secret, logger } = await held({ env: { FIRST_TOKEN_BY_INTROSPECTION: 'false' } });
       jwks.resolve(jsonResponse({ error: 'down' }, 503));
       secret.resolve();
       await flush();
@@ -824,22 +817,25 @@ describe('createAuthorizer', () => {
         ['warm-up failed; the first request retries', 'KEYCLOAK_UNAVAILABLE'],
       ]);
       expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
-      expect(fake.calls.map((c) => c.url)).toEqual([`${ISSUER}/protocol/openid-connect/certs`, `${ISSUER}/protocol/openid-connect/certs`, INTROSPECTION_ENDPOINT]);
+      expect(fake.calls.map((c) => c.url)).toEqual([JWKS_URI, JWKS_URI, INTROSPECTION_ENDPOINT]);
     });
 
-    it('fails closed when the key set still cannot be fetched, whatever introspection answered meanwhile', async () => {
+    it('answers the first token though the key set cannot be fetched, and fails closed for the next one while it still cannot', async () => {
       // Prepare
-      const { handler, fake, jwks, secret } = await held(() => jsonResponse({ error: 'down' }, 503));
-      jwks.resolve(jsonResponse({ error: 'down' }, 503));
+      const { handler, fake, jwks, secret } = await held({ laterCerts: () => jsonResponse({ error: 'down' }, 503) });
       secret.resolve();
-      await flush();
 
       // Act
-      const attempt = handler(tokenAuthorizerEvent(`Bearer ${await goodToken()}`));
+      const first = await handler(tokenAuthorizerEvent(`Bearer ${await goodToken()}`));
+      await flush();
+      jwks.resolve(jsonResponse({ error: 'down' }, 503));
+      await flush();
+      const second = await failureOf(handler(tokenAuthorizerEvent(`Bearer ${await goodToken('user-2')}`)));
 
-      // Assess: the one introspection of a cold instance went out beside the refetch; its "active" is not used.
-      await expect(attempt).rejects.toThrow('Authorizer unavailable');
-      expect(fake.calls.map((c) => c.url).filter((url) => url === INTROSPECTION_ENDPOINT)).toHaveLength(1);
+      // Assess: the second token's check asked for the key set again; no introspection without it.
+      expect(first.policyDocument.Statement[0]?.Effect).toBe('Allow');
+      expect(second.message).toBe('Authorizer unavailable');
+      expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT, JWKS_URI, JWKS_URI]);
     });
   });
 

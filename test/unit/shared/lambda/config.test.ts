@@ -53,7 +53,7 @@ describe('readAuthorizerSettings', () => {
       jwksCooldownSeconds: 30,
       introspectionCacheTtlSeconds: 60,
       introspectionCacheMaxEntries: 10_000,
-      introspectWhileKeysLoad: true,
+      firstTokenByIntrospection: true,
     });
   });
 
@@ -73,7 +73,7 @@ describe('readAuthorizerSettings', () => {
       JWKS_COOLDOWN_SECONDS: '45',
       INTROSPECTION_CACHE_TTL_SECONDS: '15',
       INTROSPECTION_CACHE_MAX_ENTRIES: '50',
-      INTROSPECT_WHILE_KEYS_LOAD: 'false',
+      FIRST_TOKEN_BY_INTROSPECTION: 'false',
       POWERTOOLS_METRICS_NAMESPACE: 'Team/Orders',
     };
 
@@ -96,27 +96,27 @@ describe('readAuthorizerSettings', () => {
       jwksCooldownSeconds: 45,
       introspectionCacheTtlSeconds: 15,
       introspectionCacheMaxEntries: 50,
-      introspectWhileKeysLoad: false,
+      firstTokenByIntrospection: false,
     });
   });
 
   it.each([
     ['TRUE', true],
     [' False ', false],
-  ])('reads INTROSPECT_WHILE_KEYS_LOAD=%j in any case', (value, expected) => {
+  ])('reads FIRST_TOKEN_BY_INTROSPECTION=%j in any case', (value, expected) => {
     // Act
-    const settings = readAuthorizerSettings({ ...AUTHORIZER_ENV, INTROSPECT_WHILE_KEYS_LOAD: value }, ROUTES);
+    const settings = readAuthorizerSettings({ ...AUTHORIZER_ENV, FIRST_TOKEN_BY_INTROSPECTION: value }, ROUTES);
 
     // Assess
-    expect(settings.introspectWhileKeysLoad).toBe(expected);
+    expect(settings.firstTokenByIntrospection).toBe(expected);
   });
 
-  it.each(['yes', '0', 'truth'])('names INTROSPECT_WHILE_KEYS_LOAD when it is %j, neither true nor false', (value) => {
+  it.each(['yes', '0', 'truth'])('names FIRST_TOKEN_BY_INTROSPECTION when it is %j, neither true nor false', (value) => {
     // Act
-    const error = configErrorOf(() => readAuthorizerSettings({ ...AUTHORIZER_ENV, INTROSPECT_WHILE_KEYS_LOAD: value }, ROUTES));
+    const error = configErrorOf(() => readAuthorizerSettings({ ...AUTHORIZER_ENV, FIRST_TOKEN_BY_INTROSPECTION: value }, ROUTES));
 
     // Assess
-    expect(error.message).toBe('Environment variable INTROSPECT_WHILE_KEYS_LOAD must be true or false');
+    expect(error.message).toBe('Environment variable FIRST_TOKEN_BY_INTROSPECTION must be true or false');
   });
 
   it('names CLIENT_AUTH_METHOD when it is not a method the kit knows', () => {
