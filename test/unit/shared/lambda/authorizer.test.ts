@@ -727,17 +727,21 @@ describe('createAuthorizer', () => {
       expect(secretCalls).toEqual(secretsAtInit);
     });
 
-    it('in introspection mode, loads only the secret: no key set is fetched, then or later', async () => {
+    it.each([
+      ['', {}],
+      [', FIRST_TOKEN_BY_INTROSPECTION=false as well', { FIRST_TOKEN_BY_INTROSPECTION: 'false' }],
+    ])('in introspection mode%s, loads only the secret: no key set is fetched, then or later', async (_case, env) => {
       // Prepare
       const fake = createFakeFetch(() => jsonResponse(activeAnswer()));
       const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
       const secrets = mockClient(client)
         .on(GetSecretValueCommand)
         .resolves({ SecretString: JSON.stringify({ client_id: 'service-b', client_secret: 'stored-secret' }) });
+      const logger = createFakeLogger();
       const handler = createAuthorizer({
         routes: ROUTES,
-        env: ENV,
-        overrides: { fetch: fake.fetch, secretsClient: client, now: frozenClock().now, logger: createFakeLogger().logger },
+        env: { ...ENV, ...env },
+        overrides: { fetch: fake.fetch, secretsClient: client, now: frozenClock().now, logger: logger.logger },
       });
 
       // Act
@@ -750,6 +754,7 @@ describe('createAuthorizer', () => {
       expect(secretCallsAtInit).toBe(1);
       expect(policy.policyDocument.Statement[0]?.Effect).toBe('Allow');
       expect(fake.calls.map((c) => c.url)).toEqual([INTROSPECTION_ENDPOINT]);
+      expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
     });
 
     it('serves the first request with the secret the warm-up loaded and one introspection, then loads the key set', async () => {
