@@ -24,6 +24,21 @@ const ENV: Env = {
 
 const B_PERMISSIONS = ['orders.approve', 'inventory.adjust'];
 
+/** A token of the realm (signed with the test key) that B's policy allows, with `overrides` on its claims. */
+function tokenForB(overrides: Record<string, unknown> = {}): Promise<string> {
+  return signJwt({
+    iss: ISSUER,
+    sub: 'user-1',
+    aud: 'service-b',
+    azp: 'service-a',
+    typ: 'Bearer',
+    iat: FIXED_NOW_SECONDS,
+    exp: FIXED_NOW_SECONDS + 300,
+    resource_access: { 'service-b': { roles: B_PERMISSIONS } },
+    ...overrides,
+  });
+}
+
 /** A route table of the library's user: two services, the one under test with two routes. */
 const ROUTES = defineRouteTable({
   'service-b': {
@@ -386,16 +401,7 @@ describe('createAuthorizer', () => {
   it('records verdict-cache hits and misses and each Keycloak round-trip, JWKS included, with its duration', async () => {
     // Prepare
     const jwks = await testJwks();
-    const token = await signJwt({
-      iss: ISSUER,
-      sub: 'user-1',
-      aud: 'service-b',
-      azp: 'service-a',
-      typ: 'Bearer',
-      iat: FIXED_NOW_SECONDS,
-      exp: FIXED_NOW_SECONDS + 300,
-      resource_access: { 'service-b': { roles: B_PERMISSIONS } },
-    });
+    const token = await tokenForB();
     const clock = frozenClock();
     const fake = createFakeFetch((call) => {
       clock.advance(call.url.endsWith('/certs') ? 5 : 9);
@@ -609,18 +615,7 @@ describe('createAuthorizer', () => {
   it('in the default jwt+introspection mode, decides the first token by introspection, then checks each later one against the realm JWKS before introspecting it', async () => {
     // Prepare
     const jwks = await testJwks();
-    const claims = {
-      iss: ISSUER,
-      sub: 'user-1',
-      aud: 'service-b',
-      azp: 'service-a',
-      typ: 'Bearer',
-      scope: 'profile email',
-      iat: FIXED_NOW_SECONDS,
-      exp: FIXED_NOW_SECONDS + 300,
-      resource_access: { 'service-b': { roles: B_PERMISSIONS } },
-    };
-    const [first, second] = [await signJwt(claims), await signJwt({ ...claims, sub: 'user-2' })];
+    const [first, second] = [await tokenForB(), await tokenForB({ sub: 'user-2' })];
     const fake = createFakeFetch((call) => jsonResponse(call.url.endsWith('/certs') ? jwks : activeAnswer()));
     const roundTrips: KeycloakCallKind[] = [];
     const handler = createAuthorizer({
@@ -684,21 +679,8 @@ describe('createAuthorizer', () => {
 
     const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-    /** A token of the realm that B's policy allows. */
-    const goodToken = (sub = 'user-1') =>
-      signJwt({
-        iss: ISSUER,
-        sub,
-        aud: 'service-b',
-        azp: 'service-a',
-        typ: 'Bearer',
-        iat: FIXED_NOW_SECONDS,
-        exp: FIXED_NOW_SECONDS + 300,
-        resource_access: { 'service-b': { roles: B_PERMISSIONS } },
-      });
-
     /** A look-alike of a realm token whose signature is broken. */
-    const forgedToken = async (tail = 'AAAAAAAA') => `${(await goodToken()).slice(0, -8)}${tail}`;
+    const forgedToken = async (tail = 'AAAAAAAA') => `${(await tokenForB()).slice(0, -8)}${tail}`;
 
     it('starts loading the secret before any request, and calls Keycloak for nothing', async () => {
       // Prepare
@@ -762,7 +744,7 @@ describe('createAuthorizer', () => {
       const { handler, fake, jwks, secret, secretCalls } = await held();
 
       // Act
-      const decided = handler(tokenAuthorizerEvent(`Bearer ${await goodToken()}`));
+      const decided = handler(tokenAuthorizerEvent(`Bearer ${await tokenForB()}`));
       secret.resolve();
       const policy = await decided;
       const callsForIt = fake.calls.map((c) => c.url);
@@ -815,7 +797,7 @@ describe('createAuthorizer', () => {
       await flush();
 
       // Act
-      const policy = await handler(tokenAuthorizerEvent(`Bearer ${await goodToken()}`));
+      const policy = await handler(tokenAuthorizerEvent(`Bearer ${await tokenForB()}`));
 
       // Assess
       expect(logger.lines.filter((line) => line.level === 'warn').map((line) => [line.message, line.attributes.code])).toEqual([
@@ -831,11 +813,11 @@ describe('createAuthorizer', () => {
       secret.resolve();
 
       // Act
-      const first = await handler(tokenAuthorizerEvent(`Bearer ${await goodToken()}`));
+      const first = await handler(tokenAuthorizerEvent(`Bearer ${await tokenForB()}`));
       await flush();
       jwks.resolve(jsonResponse({ error: 'down' }, 503));
       await flush();
-      const second = await failureOf(handler(tokenAuthorizerEvent(`Bearer ${await goodToken('user-2')}`)));
+      const second = await failureOf(handler(tokenAuthorizerEvent(`Bearer ${await tokenForB({ sub: 'user-2' })}`)));
 
       // Assess: the second token's check asked for the key set again; no introspection without it.
       expect(first.policyDocument.Statement[0]?.Effect).toBe('Allow');
