@@ -2,9 +2,10 @@
 /**
  * `npm run test:compat [-- <keycloak version>]`: the named compatibility subset of the integration
  * tests — the chain, delegation, exchange refusals, the introspection audience rule (through the
- * doctor), the authorizer — on a stack of the given Keycloak version (default: the oldest 26.x this
- * kit supports, 26.2.5), on free ports of its own so that a running stack is neither reused nor
- * disturbed. The stack is brought up for the run and taken down afterwards (scripts/with-stack.mjs).
+ * doctor), the authorizer, a cold authorizer's first token — on a stack of the given Keycloak
+ * version (default: the oldest 26.x this kit supports, 26.2.5), on free ports of its own so that a
+ * running stack is neither reused nor disturbed. The stack is brought up for the run and taken
+ * down afterwards (scripts/with-stack.mjs).
  * README "Keycloak versions" lists what each version passes.
  */
 import path from 'node:path';
@@ -18,6 +19,8 @@ export const COMPAT_SUBSET = [
   'test/integration/authorizer.test.ts',
   'test/integration/security/real-tokens.test.ts',
   'test/integration/dx/doctor.test.ts',
+  // A cold authorizer's first token is decided by introspection alone: every version must refuse a forged signature.
+  'test/integration/security/cold-authorizer.test.ts',
 ];
 
 const version = process.argv[2] || process.env.KEYCLOAK_VERSION || '26.2.5';
