@@ -359,8 +359,8 @@ async function floodFigures(logFile, realToken) {
   // Unmeasured: a burst at the flood's concurrency brings up any authorizer instance it needs (a new
   // instance fetches the JWKS once), so what is measured is the cost of the forged tokens themselves.
   await runLoad({ request: () => requestB(forgeToken('forged-signature', realToken)), concurrency: 10, maxRequests: 50, maxMs: 4 * RUN_MS });
-  // A new instance decides its first look-alike by introspection and loads its key set after (once per
-  // instance, `firstTokenByIntrospection`): let that fetch land before counting.
+  // A new instance decides its first look-alike by introspection (once per instance,
+  // `firstTokenByIntrospection`), and its next one loads the key set: let those calls land before counting.
   await sleep(1000);
   /** @type {Record<string, unknown>} */
   const byKind = {};

@@ -55,13 +55,13 @@ export interface TokenAuthorityOptions {
    * `jwt+introspection` on a cold instance (default true): while the check has no key set yet, the
    * first token that {@link JwtCheck.mayAccept} is decided by introspection alone, as in
    * `introspection` mode (Keycloak checks the signature, the session and the expiry itself, and the
-   * answer must still name this service in `aud`), and the key set loads right after that decision,
-   * off its path, for the tokens that follow. A cold path thus waits for one call, not for a key-set
-   * fetch and a signature check as well. At most once per authority: a burst of forged look-alikes on
-   * cold instances costs Keycloak at most one introspection per instance; garbage and tokens that fail
-   * the unverified claims never. `false`: every token is checked locally first, and the key set is
-   * wanted at once (the Lambda glue then fetches it at module init). Needs `jwtCheck.hasKeys`,
-   * `jwtCheck.mayAccept` and, to load the keys after, `jwtCheck.prefetchKeys`.
+   * answer must still name this service in `aud`); the key set loads with the next token, whose
+   * signature is checked first as usual. A cold path thus waits for one call, not for a key-set fetch
+   * and a signature check as well. At most once per authority: a burst of forged look-alikes on cold
+   * instances costs Keycloak at most one introspection per instance; garbage and tokens that fail the
+   * unverified claims never. `false`: every token is checked locally first, and the key set is wanted
+   * at once (the Lambda glue then fetches it at module init). Needs `jwtCheck.hasKeys` and
+   * `jwtCheck.mayAccept`.
    */
   firstTokenByIntrospection?: boolean;
 }
@@ -113,13 +113,9 @@ export function createTokenAuthority({
     if (mode === 'jwt') return { principal: await check(token) };
     if (mayDecideByIntrospection && check.hasKeys?.() === false && check.mayAccept?.(token) === true) {
       mayDecideByIntrospection = false;
-      try {
-        return await introspect(token);
-      } finally {
-        // After this verdict has gone back to the caller (a timer, not a microtask), so that not even
-        // the fetch's start is on its path; a failure is dropped: the next check fetches again.
-        setTimeout(() => check.prefetchKeys?.().catch(() => {}), 0);
-      }
+      // No key-set fetch behind it: one started after the answer could straddle Lambda freezing the
+      // instance and time out on the thaw, a false Keycloak error. The next check loads the key set.
+      return introspect(token);
     }
     await check(token);
     return introspect(token);

@@ -64,12 +64,6 @@ export function createAuthorizerDependencies(
           now,
           fetch: timedJwksFetch(fetch, now, onKeycloakRoundTrip),
         });
-  if (jwtCheck?.prefetchKeys) {
-    // A key set loaded ahead (at init, or after a cold instance's first decision) lands outside any
-    // invocation: publish its round-trip then, not with whichever invocation comes next, if one does.
-    const prefetchKeys = jwtCheck.prefetchKeys;
-    jwtCheck.prefetchKeys = () => prefetchKeys().finally(() => metrics.flush());
-  }
   return {
     routes,
     now,
@@ -77,7 +71,7 @@ export function createAuthorizerDependencies(
     metrics,
     warmUp: async () => {
       // The secret for introspection; the key set only when the first token will be checked locally.
-      // Otherwise it loads after the first decision: on a cold path it would be a second call's CPU.
+      // Otherwise the second token's check loads it: on a cold path it would be a second call's CPU.
       const keysAtInit = settings.mode === 'jwt' || !settings.firstTokenByIntrospection;
       await Promise.all([settings.mode === 'jwt' ? undefined : credentials.get(), keysAtInit ? jwtCheck?.prefetchKeys?.() : undefined]);
     },
@@ -169,7 +163,7 @@ export interface CreateAuthorizerOptions {
  * loading there (Lambda's init phase) instead of on the first request's path. The realm's key set
  * loads there too when the first token will be checked locally (`AUTH_MODE=jwt`, or
  * `FIRST_TOKEN_BY_INTROSPECTION=false`); by default the first token is decided by introspection and
- * the key set loads after it. A failed warm-up only logs a warning: the first request loads what is
+ * the key set loads with the next one. A failed warm-up only logs a warning: the first request loads what is
  * missing and fails closed if it cannot. The warm-up calls Keycloak only for the key set.
  * @example export const handler = createAuthorizer({ routes, env: process.env });
  */

@@ -65,7 +65,7 @@ export interface AuthorizerSettings extends ServiceSettings {
   introspectionCacheMaxEntries: number;
   /**
    * `FIRST_TOKEN_BY_INTROSPECTION` (`true` or `false`, default `true`): on a cold instance, the first
-   * plausible token is decided by introspection alone and the key set loads after it (see
+   * plausible token is decided by introspection alone and the key set loads with the next one (see
    * `TokenAuthorityOptions.firstTokenByIntrospection`); `false`: the key set is fetched at module init.
    */
   firstTokenByIntrospection: boolean;
