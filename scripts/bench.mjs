@@ -238,10 +238,11 @@ async function warmUp(offline, concurrency) {
 async function warmRuns(offline, concurrency) {
   const { logFile, pid } = offline;
   const warmup = await warmUp(offline, concurrency);
+  const request = requestAOf(offline);
   const runs = [];
   for (let run = 0; run < RUNS; run += 1) {
     const cpuBefore = processCpuMs(pid);
-    const window = await counted(logFile, () => runLoad({ request: requestAOf(offline), concurrency, maxRequests: MAX_REQUESTS[concurrency], maxMs: RUN_MS }));
+    const window = await counted(logFile, () => runLoad({ request, concurrency, maxRequests: MAX_REQUESTS[concurrency], maxMs: RUN_MS }));
     // Read after `counted` has waited for the log lines: the CPU of writing them is part of the cost.
     const cpuAfter = processCpuMs(pid);
     const decisions = [...window.times.decisions].sort((a, b) => a - b);

@@ -163,8 +163,8 @@ export interface CreateAuthorizerOptions {
  * loading there (Lambda's init phase) instead of on the first request's path. The realm's key set
  * loads there too when the first token will be checked locally (`AUTH_MODE=jwt`, or
  * `FIRST_TOKEN_BY_INTROSPECTION=false`); by default the first token is decided by introspection and
- * the key set loads with the next one. A failed warm-up only logs a warning: the first request loads what is
- * missing and fails closed if it cannot. The warm-up calls Keycloak only for the key set.
+ * the key set loads with the next one. A failed warm-up only logs a warning: the first request
+ * loads what is missing and fails closed if it cannot. The warm-up calls Keycloak only for the key set.
  * @example export const handler = createAuthorizer({ routes, env: process.env });
  */
 export function createAuthorizer({ routes, env, overrides }: CreateAuthorizerOptions): TokenAuthorizerHandler {
