@@ -2,11 +2,12 @@
 /**
  * `npm run bench`: the cost of auth, in one run on one machine, through the real local stack
  * (Keycloak, the Secrets Manager emulator, serverless offline). Three strategies, each a restart of
- * serverless offline at stage `bench` with `BENCH_AUTH_STRATEGY` (shared/config.ts):
+ * serverless offline at stage `bench` with `BENCH_AUTH_STRATEGY` (serverless.yml `custom.handlers`, bench/):
  *   kit       the production path: verdict cache + local JWT check, cached client-credentials and
  *             exchanged tokens;
  *   off       no auth at all (`--noAuth`, no tokens): the baseline the kit's overhead is measured against;
  *   original  the original write-up: introspect every request, a new token and a new exchange per call.
+ * All three log and measure alike (bench/observability.ts), so they differ in how they authenticate only.
  * The kit and the original strategy run twice: with the local gateway's authorizer result cache on
  * (`OFFLINE_AUTHORIZER_CACHE=on`, API Gateway's behaviour: the AWS-like run) and off (every request
  * invokes the authorizers); the no-auth baseline has no authorizer, so it runs once per round.
@@ -83,7 +84,12 @@ const MAX_WARMUP_BATCHES = 8;
  * the more code a request runs (docs/performance.md). A slow strategy stops at the time bound.
  */
 const JIT_WARMUP = { requests: 1500, ms: 8000 };
-const COLD_SAMPLES = 11;
+/**
+ * Cold samples per strategy. One cold chain's time scatters widely from one sample to the next here
+ * (604 to 864 ms for the kit in one run of 25), and the goal compares strategies a few percent apart:
+ * with 25 pairs, an A/A run (the kit against a second copy of itself, scratch script) gave 1.01×.
+ */
+const COLD_SAMPLES = 25;
 /**
  * The cold path, and the paired warm windows, run the strategies' serverless offline side by side, each
  * on its own ports (`OFFLINE_HTTP_PORT` / `OFFLINE_LAMBDA_PORT` plus this offset), and take their samples

@@ -1,15 +1,16 @@
 /** Bench only: service B without auth (no authorizer ran; calls C with the placeholder). */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { routeOf } from 'keycloak-lambda-s2s';
-import { createLogger } from 'keycloak-lambda-s2s/lambda';
 import { routes } from '../../functions/routes';
 import { createServiceBDependencies, createServiceBHandler } from '../../functions/service-b/service-b';
 import { assertBenchOnly } from '../guard';
+import { benchObservability } from '../observability';
 import { placeholderExchanges, withPlaceholderContext } from './no-auth';
 
 assertBenchOnly(process.env);
-const dependencies = { ...createServiceBDependencies(process.env), exchangedTokens: placeholderExchanges };
-const serve = createServiceBHandler(() => dependencies, createLogger('service-b'));
+const { logger, metrics, onKeycloakRoundTrip } = benchObservability('service-b', process.env);
+const dependencies = { ...createServiceBDependencies(process.env, { onKeycloakRoundTrip }), exchangedTokens: placeholderExchanges };
+const serve = createServiceBHandler(() => dependencies, logger, metrics);
 
 const serviceB = routes['service-b'];
 

@@ -2,10 +2,11 @@
  * The bench's reference strategies (bench/): built from the library and the demo's app code, never
  * reachable from a production entry.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, createKeycloakClient, createServiceIdentity, sha256 } from 'keycloak-lambda-s2s';
 import { principalFromContext, authorizedBearerToken } from 'keycloak-lambda-s2s/lambda';
 import { assertBenchOnly } from '../../../bench/guard';
+import { benchObservability } from '../../../bench/observability';
 import { NO_AUTH_TOKEN, placeholderExchanges, placeholderTokens, withPlaceholderContext } from '../../../bench/off/no-auth';
 import { clientCredentialsEveryCall, exchangeEveryCall, introspectEveryRequest } from '../../../bench/original/strategy';
 import { routes } from '../../../functions/routes';
@@ -105,6 +106,43 @@ describe('the off strategy', () => {
     expect(principalFromContext(served, routes['service-b'].process).permissions).toEqual(['orders.approve', 'inventory.adjust']);
     expect(authorizedBearerToken(served)).toBe(NO_AUTH_TOKEN);
     expect(served.requestContext.authorizer?.tokenHash).toBe(sha256(NO_AUTH_TOKEN));
+  });
+});
+
+describe('benchObservability', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('logs a Keycloak round-trip where the bench counts it and publishes it as the production metric', () => {
+    // Prepare: Powertools publishing for real, and stdout captured
+    vi.stubEnv('POWERTOOLS_DEV', '');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    try {
+      const { metrics, onKeycloakRoundTrip } = benchObservability('authorizer-service-b', { POWERTOOLS_METRICS_NAMESPACE: 'BenchTest' });
+      onKeycloakRoundTrip('introspect', { durationMs: 3, outcome: 'answered' });
+      metrics.flush();
+    } finally {
+      write.mockRestore();
+    }
+
+    // Assess
+    const lines = written.join('').split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.find((line) => line.message === 'keycloak round-trip')).toMatchObject({ service: 'authorizer-service-b', kind: 'introspect' });
+    expect(lines.find((line) => '_aws' in line)).toMatchObject({
+      service: 'authorizer-service-b',
+      kind: 'introspect',
+      KeycloakRoundTrips: 1,
+      _aws: { CloudWatchMetrics: [{ Namespace: 'BenchTest' }] },
+    });
   });
 });
 
