@@ -1,5 +1,5 @@
 /** Bench only: service B without auth (no authorizer ran; calls C with the placeholder). */
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { routeOf } from 'keycloak-lambda-s2s';
 import { routes } from '../../functions/routes';
 import { createServiceBDependencies, createServiceBHandler } from '../../functions/service-b/service-b';
@@ -14,5 +14,6 @@ const serve = createServiceBHandler(() => dependencies, logger, metrics);
 
 const serviceB = routes['service-b'];
 
-export const handler = (event: APIGatewayProxyEvent) =>
-  serve(withPlaceholderContext(event, routeOf(serviceB, event.httpMethod, event.resource) ?? serviceB.process));
+// Lambda's context passes through, as to the production entry: the handler adds it to its log lines.
+export const handler = (event: APIGatewayProxyEvent, context?: Context) =>
+  serve(withPlaceholderContext(event, routeOf(serviceB, event.httpMethod, event.resource) ?? serviceB.process), context);

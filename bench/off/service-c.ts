@@ -1,5 +1,5 @@
 /** Bench only: service C without auth (no authorizer ran). */
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { routes } from '../../functions/routes';
 import { createServiceCHandler } from '../../functions/service-c/service-c';
 import { assertBenchOnly } from '../guard';
@@ -10,4 +10,5 @@ assertBenchOnly(process.env);
 const { logger, metrics } = benchObservability('service-c', process.env);
 const serve = createServiceCHandler({ logger, metrics });
 
-export const handler = (event: APIGatewayProxyEvent) => serve(withPlaceholderContext(event, routes['service-c'].compute));
+// Lambda's context passes through, as to the production entry: the handler adds it to its log lines.
+export const handler = (event: APIGatewayProxyEvent, context?: Context) => serve(withPlaceholderContext(event, routes['service-c'].compute), context);
