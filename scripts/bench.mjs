@@ -368,16 +368,19 @@ async function floodFigures(logFile, realToken) {
   // measured is the cost of the forged tokens themselves. A new instance decides its first look-alike by
   // introspection (once per instance, `firstTokenByIntrospection`) and loads the key set with its next one,
   // and one burst can start an instance that answers a single token of it: the burst is repeated until
-  // one makes no Keycloak call (at most MAX_WARMUP_BATCHES). A per-token cost would never go quiet, and
-  // the measured flood would show it.
+  // one makes no Keycloak call (at most MAX_WARMUP_BATCHES), or one costs a call per token: a per-token
+  // cost never goes quiet, and the measured flood shows it.
   /** @type {{ requests: number, keycloakCalls: number }[]} */
   const bursts = [];
-  do {
-    const burst = await counted(logFile, () =>
+  for (;;) {
+    const window = await counted(logFile, () =>
       runLoad({ request: () => requestB(forgeToken('forged-signature', realToken)), concurrency: 10, maxRequests: 50, maxMs: 4 * RUN_MS }),
     );
-    bursts.push({ requests: burst.result.latencies.length, keycloakCalls: ROUND_TRIP_KINDS.reduce((n, kind) => n + burst.calls[kind], 0) });
-  } while (/** @type {any} */ (bursts.at(-1)).keycloakCalls > 0 && bursts.length < MAX_WARMUP_BATCHES);
+    const burst = { requests: window.result.latencies.length, keycloakCalls: ROUND_TRIP_KINDS.reduce((n, kind) => n + window.calls[kind], 0) };
+    bursts.push(burst);
+    // A burst that cost a call per token shows a per-token cost (the original strategy): more will not go quiet.
+    if (burst.keycloakCalls === 0 || burst.keycloakCalls >= burst.requests || bursts.length >= MAX_WARMUP_BATCHES) break;
+  }
   /** @type {Record<string, unknown>} */
   const byKind = {};
   for (const kind of FORGERY_KINDS) {
@@ -745,7 +748,13 @@ function report(results) {
   lines.push(formatTable(['forgery', 'original', 'answers', 'kit', 'answers'], floodRows));
   for (const strategy of ['original', 'kit']) {
     const bursts = strategies[strategy]?.floodWarmup;
-    if (bursts) lines.push(`${strategy}: before counting, ${bursts.length} unmeasured burst(s) of forged-signature tokens, until one made no Keycloak call (calls: ${bursts.map((/** @type {{ keycloakCalls: number }} */ b) => b.keycloakCalls).join(', ')})`);
+    if (!bursts?.length) continue;
+    const calls = bursts.map((/** @type {{ keycloakCalls: number }} */ b) => b.keycloakCalls);
+    const quiet = calls.at(-1) === 0;
+    lines.push(
+      `${strategy}: before counting, ${bursts.length} unmeasured burst(s) of forged-signature tokens, Keycloak calls ${calls.join(', ')}` +
+        (quiet ? ' (repeated until one made none)' : ': never quiet, every forged token costs calls'),
+    );
   }
 
   lines.push('', `4. Cold path: a request whose every function instance is fresh (median of ${COLD_SAMPLES}; --reloadHandler; the strategies side by side, sampled in turn)`);
@@ -758,9 +767,12 @@ function report(results) {
   lines.push(formatTable(['strategy', 'latency ms', 'CPU ms', 'token', 'introspect', 'exchange', 'jwks', '= /metrics'], coldRows));
   const kitCold = strategies.kit?.cold;
   const originalCold = strategies.original?.cold;
+  // The cold goal is judged on the unrounded median (the JSON's summary rounds it to 2 decimals).
+  /** @type {number[]} */
+  const pairs = kitCold && originalCold ? kitCold.samples.map((/** @type {any} */ x, /** @type {number} */ i) => x.ms / originalCold.samples[i]?.ms).filter(Number.isFinite) : [];
   if (kitCold && originalCold) {
     lines.push(
-      `kit ÷ original, sample by sample (taken in the same minute): median ${results.summary?.coldKitVsOriginalPaired ?? 'n/a'}×; ` +
+      `kit ÷ original, sample by sample (taken in the same minute): median ${fixed(median(pairs), 3)}×, the kit faster in ${pairs.filter((r) => r < 1).length} of ${pairs.length} pairs; ` +
         `kit ${kitCold.samples.map((/** @type {any} */ x) => whole(x.ms)).join(', ')} ms; original ${originalCold.samples.map((/** @type {any} */ x) => whole(x.ms)).join(', ')} ms`,
     );
   }
@@ -802,13 +814,13 @@ function report(results) {
           ['kit Keycloak calls per 1,000 at concurrency 1 = 0', String(summary.kcCallsPer1000.kit['1']), met(summary.kcCallsPer1000.kit['1'] === 0)],
           ['kit Keycloak calls per 1,000 at concurrency 10 ≤ 40', String(kit10), met(kit10 !== null && kit10 <= 40)],
           ['original still at 4,000 per 1,000', `${summary.kcCallsPer1000.original['1']} / ${summary.kcCallsPer1000.original['10']}`, ''],
-          ['kit p50 ≤ 1.15 × off at concurrency 1 and 10 (median of side-by-side pairs)', ratios.map((r) => `${r}×`).join(' / '), met(ratios.every((r) => r !== null && r <= 1.15))],
-          ['  (medians of the separate runs of table 2)', unpaired.map((r) => `${r}×`).join(' / '), ''],
-          ['  (its CPU time per request vs off, 1 and 10)', cpuRatios.map((r) => `${r}×`).join(' / '), ''],
+          ['kit p50 ≤ 1.15 × off at concurrency 1 and 10 (median of side-by-side pairs)', ratios.map((r) => `${fixed(Number(r), 2)}×`).join(' / '), met(ratios.every((r) => r !== null && r <= 1.15))],
+          ['  (medians of the separate runs of table 2)', unpaired.map((r) => `${fixed(Number(r), 2)}×`).join(' / '), ''],
+          ['  (its CPU time per request vs off, 1 and 10)', cpuRatios.map((r) => `${fixed(Number(r), 2)}×`).join(' / '), ''],
           [
             'cold chain: kit ≤ original (median of paired samples)',
-            `${coldPaired}× (${summary.coldChain.kit?.ms} ms vs ${summary.coldChain.original?.ms} ms)`,
-            met(coldPaired !== null && coldPaired <= 1),
+            `${fixed(Number(coldPaired), 2)}× (${summary.coldChain.kit?.ms} ms vs ${summary.coldChain.original?.ms} ms)`,
+            met(pairs.length > 0 && median(pairs) <= 1),
           ],
           ['forged tokens (garbage, forged signature): 0 calls', `${forged.garbage} / ${forged['forged-signature']}`, met(forged.garbage === 0 && forged['forged-signature'] === 0)],
         ],
